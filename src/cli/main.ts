@@ -1,0 +1,150 @@
+// The `amanah` command line. Each command parses its own flags with node:util parseArgs and has --help.
+// Output for people goes to stdout; errors go to stderr as one line, with a non-zero exit code.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { startServer } from '../server.ts';
+import { seedDemoData } from '../seed/demo.ts';
+import { findTotalsMismatches } from '../campaigns/queries.ts';
+import { createToken, ROLES, type Role } from '../auth/tokens.ts';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const help = { help: { type: 'boolean', short: 'h' } } as const;
+
+async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config.database);
+  try {
+    await migrate(database);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    summary: 'Run the HTTP server (migrates first; seeds demo data into a new database)',
+    usage: 'amanah serve [--port N] [--host H]',
+    options: { ...help, port: { type: 'string' }, host: { type: 'string' } },
+    async run(config, values) {
+      const overrides: Record<string, string> = {};
+      if (typeof values.port === 'string') overrides.PORT = values.port;
+      if (typeof values.host === 'string') overrides.HOST = values.host;
+      const server = await startServer(Object.keys(overrides).length ? loadConfig(overrides) : config);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => { void server.stop().then(() => process.exit(0)); });
+      }
+      return new Promise<number>(() => {});
+    },
+  },
+  migrate: {
+    summary: 'Apply pending database migrations',
+    usage: 'amanah migrate',
+    options: { ...help },
+    async run(config) {
+      const database = await openDatabase(config.database);
+      try {
+        const applied = await migrate(database);
+        console.log(applied.length === 0 ? 'schema is current' : `applied: ${applied.join(', ')}`);
+      } finally {
+        await database.close();
+      }
+      return 0;
+    },
+  },
+  verify: {
+    summary: "Recompute every campaign's totals from its donations; exit 1 naming any that differ",
+    usage: 'amanah verify',
+    options: { ...help },
+    async run(config) {
+      return withDatabase(config, async (database) => {
+        const mismatches = await findTotalsMismatches(database);
+        if (mismatches.length === 0) {
+          console.log('every campaign total equals the sum of its approved donations');
+          return 0;
+        }
+        for (const row of mismatches) {
+          console.error(`campaign ${row.slug} (${row.id}): raised ${row.raised_minor} vs ${row.actual_raised_minor} minor units, ` +
+            `donations ${row.donation_count} vs ${row.actual_donation_count}, donors ${row.donor_count} vs ${row.actual_donor_count}`);
+        }
+        return 1;
+      });
+    },
+  },
+  seed: {
+    summary: 'Create demo campaigns across funds and currencies, with donations (safe to run twice)',
+    usage: 'amanah seed',
+    options: { ...help },
+    async run(config) {
+      return withDatabase(config, async (database) => {
+        const summary = await seedDemoData(database);
+        console.log(`demo data: ${summary.campaigns} campaigns, ${summary.donations} donations (${summary.approved} newly approved)`);
+        return 0;
+      });
+    },
+  },
+  token: {
+    summary: 'Create an API token: token create --role staff|admin [--name NAME]',
+    usage: 'amanah token create --role staff|admin [--name NAME]',
+    options: { ...help, role: { type: 'string' }, name: { type: 'string' } },
+    async run(config, values, positionals) {
+      if (positionals[0] !== 'create') throw new UsageError('token: the only subcommand is "create"');
+      const role = values.role;
+      if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new UsageError('token create: --role must be staff or admin');
+      const name = typeof values.name === 'string' ? values.name : `${role} token`;
+      return withDatabase(config, async (database) => {
+        const { token } = await createToken(database, name, role as Role);
+        console.log(token);
+        return 0;
+      });
+    },
+  },
+};
+
+class UsageError extends Error {}
+
+function mainHelp(): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);
+  return ['amanah: donation and zakat platform', '', 'Usage: amanah <command> [options]', '', 'Commands:', ...lines,
+    '', 'Each command takes --help. Configuration comes from environment variables and .env (see README).'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`amanah: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    if (values.help) {
+      console.log(`${command.usage}\n\n${command.summary}`);
+      return 0;
+    }
+    return await command.run(loadConfig(), values, positionals);
+  } catch (error) {
+    if (error instanceof ConfigError) console.error(`amanah: configuration: ${error.message}`);
+    else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`amanah ${name}: ${(error as Error).message}\nusage: ${command.usage}`);
+      return 2;
+    } else console.error(`amanah ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2));
+  if (code !== 0 || process.argv[2] !== 'serve') process.exit(code);
+}

@@ -1,0 +1,115 @@
+// Configuration is read once from the environment (and a `.env` file), validated, frozen and passed in.
+// Nothing else in amanah reads process.env: a bad value stops the process at start with one line naming the
+// variable and what it expects, instead of failing later in the middle of a request.
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface DatabaseConfig {
+  /** `undefined` means embedded PGlite in `dataDirectory`; `memory://` means in-memory PGlite. */
+  readonly url: string | undefined;
+  readonly dataDirectory: string;
+  readonly poolSize: number;
+  readonly acquireTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly database: DatabaseConfig;
+  /** SHA-256 of AMANAH_ADMIN_TOKEN, so the plain token does not sit in memory longer than start-up. */
+  readonly adminTokenSha256: Buffer | undefined;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly seedDemoData: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, expected: string, got: string) {
+    super(`${variable}: expected ${expected}, got ${JSON.stringify(got)}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Environment = Record<string, string | undefined>;
+
+function integer(env: Environment, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[0-9]+$/.test(raw)) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
+  return value;
+}
+
+function oneOf<T extends string>(env: Environment, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `one of ${allowed.join(', ')}`, raw);
+  return raw as T;
+}
+
+function booleanFlag(env: Environment, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, 'true or false', raw);
+}
+
+function databaseUrl(env: Environment): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'memory://' || /^postgres(ql)?:\/\//.test(raw)) return raw;
+  throw new ConfigError('DATABASE_URL', 'postgres://user@host:port/database, memory://, or nothing for PGlite in ./data', raw);
+}
+
+function adminToken(env: Environment): Buffer | undefined {
+  const raw = env.AMANAH_ADMIN_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  // A short admin token can be guessed; 24 characters of a random token is well over 128 bits.
+  if (raw.length < 24) throw new ConfigError('AMANAH_ADMIN_TOKEN', 'at least 24 characters', '<hidden>');
+  return createHash('sha256').update(raw).digest();
+}
+
+/** Validates an environment into a frozen Config. Throws ConfigError naming the first bad variable. */
+export function parseConfig(env: Environment): Config {
+  const database: DatabaseConfig = Object.freeze({
+    url: databaseUrl(env),
+    dataDirectory: env.AMANAH_DATA_DIR || './data',
+    // The seed's pool: 20 connections, a 5 s acquire target, 15 s statements, 5 s connect.
+    poolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 500),
+    acquireTimeoutMs: integer(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
+    statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
+    connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
+    idleTimeoutMs: integer(env, 'DATABASE_IDLE_TIMEOUT_MS', 30_000, 0, 3_600_000),
+  });
+  return Object.freeze({
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: env.HOST || '0.0.0.0',
+    logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    database,
+    adminTokenSha256: adminToken(env),
+    bodyLimitBytes: integer(env, 'AMANAH_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024), // 1 MiB
+    requestTimeoutMs: integer(env, 'AMANAH_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    seedDemoData: booleanFlag(env, 'AMANAH_SEED_DEMO', true),
+  });
+}
+
+/** Reads `.env` (if present) into process.env without overriding what is already set, then validates. */
+export function loadConfig(overrides: Environment = {}): Config {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return parseConfig({ ...process.env, ...overrides });
+}
+
+/** Hands the process environment to code that must start a child process with the same settings. */
+export function processEnvironment(): Environment {
+  return { ...process.env };
+}

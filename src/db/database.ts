@@ -1,0 +1,52 @@
+// One interface over the two engines amanah runs on: a real PostgreSQL server (a pool of connections) and
+// embedded PGlite (one connection in WebAssembly). Queries are plain parameterised SQL; the same SQL runs on both.
+import type { DatabaseConfig } from '../config.ts';
+
+export interface QueryResult<Row> {
+  readonly rows: Row[];
+  /** Rows returned, or rows changed by INSERT/UPDATE/DELETE without RETURNING. */
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+/** A query runner inside one transaction; `execute` runs a multi-statement script (migrations). */
+export interface Transaction extends Queryable {
+  execute(script: string): Promise<void>;
+}
+
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+  readonly max: number;
+  readonly acquireTimeouts: number;
+}
+
+export type Engine = 'postgres' | 'pglite';
+
+export type NotificationHandler = (payload: string) => void;
+
+export interface Database extends Queryable {
+  readonly engine: Engine;
+  /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Runs several statements separated by semicolons, without parameters (migrations). */
+  execute(script: string): Promise<void>;
+  /** Subscribes to a LISTEN/NOTIFY channel; resolves once listening, to a function that unsubscribes. */
+  listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  poolStats(): PoolStats;
+  close(): Promise<void>;
+}
+
+/** Opens the database the configuration names: PostgreSQL for a postgres:// URL, PGlite otherwise. */
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  if (config.url !== undefined && config.url.startsWith('postgres')) {
+    const { openPostgres } = await import('./postgres.ts');
+    return openPostgres(config.url, config);
+  }
+  const { openPglite } = await import('./pglite.ts');
+  return openPglite(config.url === 'memory://' ? undefined : config.dataDirectory);
+}

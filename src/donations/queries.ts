@@ -1,0 +1,178 @@
+// SQL for donations and the campaign totals they move. Status changes and totals are one statement: the
+// donation rows change, the history is written and the campaign totals move together, or not at all.
+import type { Queryable } from '../db/database.ts';
+
+export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
+export type DonationSource = 'api' | 'import' | 'manual';
+
+export interface DonationRow {
+  id: bigint;
+  campaign_id: bigint;
+  donor_id: bigint;
+  amount_minor: bigint;
+  currency: string;
+  status: DonationStatus;
+  source: DonationSource;
+  idempotency_key: string;
+  request_sha256: Buffer | Uint8Array;
+  external_ref: string | null;
+  donated_at: Date;
+  created_at: Date;
+  updated_at: Date;
+  donor_name: string;
+  anonymous: boolean;
+}
+
+const SELECT_DONATION = `select d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source,
+  d.idempotency_key, d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
+  r.display_name as donor_name, r.anonymous
+  from donations d join donors r on r.id = d.donor_id`;
+
+export async function findDonation(db: Queryable, id: string): Promise<DonationRow | undefined> {
+  const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.id = $1`, [id]);
+  return rows[0];
+}
+
+export async function findDonationByKey(db: Queryable, idempotencyKey: string): Promise<DonationRow | undefined> {
+  const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.idempotency_key = $1`, [idempotencyKey]);
+  return rows[0];
+}
+
+export interface DonorInput {
+  displayName: string;
+  email: string | null;
+  anonymous: boolean;
+}
+
+/** A donor with an email is one row across donations (upserted); one without is a row of its own. */
+export async function upsertDonor(db: Queryable, donor: DonorInput): Promise<bigint> {
+  const { rows } = donor.email === null
+    ? await db.query<{ id: bigint }>(
+      'insert into donors (display_name, anonymous) values ($1, $2) returning id', [donor.displayName, donor.anonymous])
+    : await db.query<{ id: bigint }>(
+      `insert into donors (display_name, email, anonymous) values ($1, $2, $3)
+       on conflict ((lower(email))) where email is not null
+       do update set display_name = excluded.display_name, anonymous = excluded.anonymous returning id`,
+      [donor.displayName, donor.email, donor.anonymous]);
+  return rows[0]!.id;
+}
+
+export interface NewDonation {
+  campaignId: bigint;
+  donorId: bigint;
+  amountMinor: bigint;
+  currency: string;
+  status: DonationStatus;
+  source: DonationSource;
+  idempotencyKey: string;
+  requestSha256: Buffer;
+  externalRef: string | null;
+  donatedAt: Date | null;
+}
+
+/** Inserts the donation unless its key exists; returns its id, or undefined when the key was taken. */
+export async function insertDonation(db: Queryable, donation: NewDonation): Promise<bigint | undefined> {
+  const { rows } = await db.query<{ id: bigint }>(
+    `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
+                            request_sha256, external_ref, donated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()))
+     on conflict (idempotency_key) do nothing returning id`,
+    [donation.campaignId, donation.donorId, donation.amountMinor, donation.currency, donation.status,
+      donation.source, donation.idempotencyKey, donation.requestSha256, donation.externalRef, donation.donatedAt],
+  );
+  return rows[0]?.id;
+}
+
+export interface DonationPageQuery {
+  campaignId: bigint;
+  status: DonationStatus | undefined;
+  beforeId: bigint | undefined;
+  limit: number;
+}
+
+/** A campaign's donations, newest first, by keyset on id (index donations_campaign_recent). */
+export async function listCampaignDonations(db: Queryable, page: DonationPageQuery): Promise<DonationRow[]> {
+  const { rows } = await db.query<DonationRow>(
+    `${SELECT_DONATION}
+      where d.campaign_id = $1 and ($2::text is null or d.status = $2) and ($3::bigint is null or d.id < $3)
+      order by d.id desc limit $4`,
+    [page.campaignId, page.status ?? null, page.beforeId ?? null, page.limit],
+  );
+  return rows;
+}
+
+export interface StatusChange {
+  ids: readonly bigint[];
+  from: DonationStatus;
+  to: DonationStatus;
+  actor: string;
+  reason: string | null;
+}
+
+/**
+ * Moves every listed donation that is in `from` to `to`, writes the history and moves the totals of their
+ * campaigns, in one statement. Rows not in `from` are left alone (the caller reports them): under READ
+ * COMMITTED a racing change waits for the row lock, then re-checks `status = from` and finds it gone.
+ * Returns the ids that changed.
+ */
+export async function changeStatus(db: Queryable, change: StatusChange): Promise<bigint[]> {
+  const sign = totalsDirection(change.from, change.to);
+  const { rows } = await db.query<{ id: bigint }>(
+    `with changed as (
+       update donations set status = $3, updated_at = now()
+        where id = any($1::bigint[]) and status = $2
+        returning id, campaign_id, donor_id, amount_minor
+     ), history as (
+       insert into donation_status_changes (donation_id, from_status, to_status, actor, reason)
+       select id, $2, $3, $4, $5 from changed
+     ), per_donor as (
+       select campaign_id, donor_id, count(*) as donations from changed group by campaign_id, donor_id
+     ), donor_counts as (
+       insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
+       select campaign_id, donor_id, $6::bigint * donations from per_donor where $6::bigint <> 0
+       on conflict (campaign_id, donor_id) do update set approved_count = cd.approved_count + excluded.approved_count
+       returning cd.campaign_id, cd.donor_id, cd.approved_count
+     ), donor_moves as (
+       -- A donor starts counting at their first approved donation here and stops at their last refund.
+       select c.campaign_id,
+              sum(case when $6::bigint > 0 and c.approved_count = p.donations then 1
+                       when $6::bigint < 0 and c.approved_count = 0 then -1 else 0 end) as donors
+         from donor_counts c join per_donor p using (campaign_id, donor_id) group by c.campaign_id
+     ), per_campaign as (
+       select campaign_id, sum(amount_minor) as amount, count(*) as donations from changed group by campaign_id
+     ), totals as (
+       update campaigns c
+          set raised_minor = c.raised_minor + $6::bigint * p.amount,
+              donation_count = c.donation_count + $6::bigint * p.donations,
+              donor_count = c.donor_count + coalesce(m.donors, 0),
+              updated_at = now()
+         from per_campaign p left join donor_moves m using (campaign_id)
+        where c.id = p.campaign_id and $6::bigint <> 0
+     )
+     select id from changed`,
+    [change.ids, change.from, change.to, change.actor, change.reason, sign],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** +1 when a change adds to the approved totals, -1 when it takes away, 0 when they do not move. */
+export function totalsDirection(from: DonationStatus, to: DonationStatus): -1n | 0n | 1n {
+  if (to === 'approved' && from !== 'approved') return 1n;
+  if (from === 'approved' && to !== 'approved') return -1n;
+  return 0n;
+}
+
+export interface HistoryRow {
+  from_status: DonationStatus | null;
+  to_status: DonationStatus;
+  actor: string;
+  reason: string | null;
+  changed_at: Date;
+}
+
+export async function donationHistory(db: Queryable, donationId: string): Promise<HistoryRow[]> {
+  const { rows } = await db.query<HistoryRow>(
+    `select from_status, to_status, actor, reason, changed_at from donation_status_changes
+      where donation_id = $1 order by id`, [donationId]);
+  return rows;
+}

@@ -1,0 +1,96 @@
+// JSON Schemas for donations: request validation and compiled response serialisation.
+export const donationSchema = {
+  $id: 'Donation',
+  type: 'object',
+  required: ['id', 'campaign_id', 'amount', 'currency', 'status', 'source', 'donor_name', 'anonymous',
+    'external_ref', 'donated_at', 'created_at', 'updated_at'],
+  properties: {
+    id: { type: 'string' },
+    campaign_id: { type: 'string' },
+    amount: { type: 'string', description: 'Decimal string in major units' },
+    currency: { type: 'string' },
+    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'] },
+    source: { type: 'string', enum: ['api', 'import', 'manual'] },
+    donor_name: { type: ['string', 'null'], description: 'null for anonymous donations' },
+    anonymous: { type: 'boolean' },
+    external_ref: { type: ['string', 'null'] },
+    donated_at: { type: 'string', format: 'date-time' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const createDonationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['campaign_id', 'amount', 'currency'],
+  properties: {
+    campaign_id: { type: 'string', minLength: 1, maxLength: 64, description: 'Campaign id or slug' },
+    amount: { type: 'string', minLength: 1, maxLength: 32, description: 'Decimal string in major units, e.g. "150000.50"' },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+    donor_name: { type: 'string', maxLength: 200 },
+    donor_email: { type: 'string', maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' },
+    anonymous: { type: 'boolean' },
+    external_ref: { type: 'string', minLength: 1, maxLength: 200 },
+    donated_at: { type: 'string', maxLength: 40, description: 'ISO 8601 with an offset' },
+  },
+} as const;
+
+export const donationParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 20 } },
+} as const;
+
+export const REASON_LENGTH_MAX = 1_000;
+
+export const reasonBody = (required: boolean) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: required ? ['reason'] : [],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: REASON_LENGTH_MAX } },
+}) as const;
+
+export const DONATION_PAGE_LIMIT_MAX = 500;
+export const DONATION_PAGE_LIMIT_DEFAULT = 50;
+
+export const listDonationsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'], description: 'Staff only; the public sees approved donations' },
+    limit: { type: 'integer', minimum: 1, maximum: DONATION_PAGE_LIMIT_MAX, default: DONATION_PAGE_LIMIT_DEFAULT },
+    before: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'next_cursor of the previous page' },
+  },
+} as const;
+
+export const donationPageSchema = {
+  type: 'object',
+  required: ['donations', 'next_cursor'],
+  properties: {
+    donations: { type: 'array', items: { $ref: 'Donation#' } },
+    next_cursor: { type: ['string', 'null'] },
+  },
+} as const;
+
+export const historySchema = {
+  type: 'object',
+  required: ['donation_id', 'history'],
+  properties: {
+    donation_id: { type: 'string' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['from_status', 'to_status', 'actor', 'reason', 'changed_at'],
+        properties: {
+          from_status: { type: ['string', 'null'] },
+          to_status: { type: 'string' },
+          actor: { type: 'string' },
+          reason: { type: ['string', 'null'] },
+          changed_at: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,73 @@
+// The one registry of errors amanah returns. Each has a stable code (clients branch on it), an HTTP status and
+// a title; the detail names the offending input. Every error leaves as RFC 9457 problem+json, and a test checks
+// that each code here is documented in the README and none there is stale.
+
+export const ErrorCodes = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  idempotency_key_required: { status: 400, title: 'An Idempotency-Key header is required' },
+  invalid_amount: { status: 422, title: 'The amount is not valid' },
+  currency_mismatch: { status: 422, title: 'The currency is not the campaign currency' },
+  campaign_not_accepting: { status: 422, title: 'The campaign is not accepting donations' },
+  invalid_status_transition: { status: 422, title: 'The campaign status cannot change that way' },
+  unauthorized: { status: 401, title: 'A valid bearer token is required' },
+  forbidden: { status: 403, title: 'The token does not allow this' },
+  campaign_not_found: { status: 404, title: 'No such campaign' },
+  donation_not_found: { status: 404, title: 'No such donation' },
+  not_found: { status: 404, title: 'No such resource' },
+  slug_taken: { status: 409, title: 'The slug is already in use' },
+  idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with another request' },
+  donation_status_conflict: { status: 409, title: 'The donation is not in a status that allows this' },
+  campaign_currency_locked: { status: 409, title: 'The currency cannot change once the campaign has donations' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The content type is not supported' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  overloaded: { status: 503, title: 'The server is overloaded; retry later' },
+  database_unavailable: { status: 503, title: 'The database is unavailable; retry later' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error amanah means to return: it carries its code, a detail and optional extra members. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly extra: Record<string, unknown>;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, retryAfterSeconds?: number) {
+    super(detail);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    this.extra = extra;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  [member: string]: unknown;
+}
+
+/** The problem document for an error; `type` points at the code's entry in the served API docs. */
+export function problemOf(error: AppError, instance?: string): Problem {
+  return {
+    type: `/docs#error-${error.code}`,
+    title: ErrorCodes[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance ? { instance } : {}),
+    ...error.extra,
+  };
+}

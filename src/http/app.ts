@@ -1,0 +1,111 @@
+// The Fastify application: shared schemas, the problem+json error handler, metrics, health, docs, and each
+// domain's routes as a plugin. Building the app does not listen, so tests drive it with app.inject.
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { AppError, ErrorCodes, isAppError, problemOf } from '../errors.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import type { AppContext } from './context.ts';
+import { campaignSchema } from '../campaigns/schemas.ts';
+import { donationSchema } from '../donations/schemas.ts';
+import { campaignRoutes } from '../campaigns/routes.ts';
+import { donationRoutes } from '../donations/routes.ts';
+import { healthRoutes } from './health.ts';
+import { docsRoutes } from './docs.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
+import { SqlState, sqlState } from '../db/sqlstate.ts';
+
+const problemSchema = {
+  $id: 'Problem',
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'code'],
+  additionalProperties: true,
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { type: 'string', enum: Object.keys(ErrorCodes) },
+    instance: { type: 'string' },
+  },
+} as const;
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  /** Pino logging; off in tests unless asked for. */
+  logger?: boolean;
+}
+
+/** Turns anything thrown in a request into an AppError: our own, Fastify's validation and limits, the pool's. */
+export function toAppError(error: FastifyError | Error): AppError {
+  if (isAppError(error)) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const errors = fastifyError.validation.map((item) => ({ path: item.instancePath || '/', message: item.message ?? 'invalid' }));
+    return new AppError('validation_failed', error.message, { errors });
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', error.message);
+  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('unsupported_media_type', error.message);
+  if (fastifyError.statusCode === 400) return new AppError('validation_failed', error.message);
+  if (/timeout exceeded when trying to connect/i.test(error.message)) {
+    return new AppError('overloaded', 'no database connection became free in time', {}, 1);
+  }
+  const state = sqlState(error);
+  if (state === SqlState.QUERY_CANCELED) return new AppError('overloaded', 'the statement timed out', {}, 1);
+  if (typeof fastifyError.code === 'string' && /^(ECONNREFUSED|ECONNRESET|57P01|08)/.test(fastifyError.code)) {
+    return new AppError('database_unavailable', 'the database cannot be reached', {}, 5);
+  }
+  return new AppError('internal_error', 'an internal error occurred; it has been logged');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, database } = options;
+  const app = Fastify({
+    logger: options.logger ? { level: config.logLevel } : false,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    // Ids and slugs in paths are at most 64 characters; 100 leaves room and bounds the router's work.
+    routerOptions: { maxParamLength: 100 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  const metrics = createMetrics(database);
+  const context: AppContext = { config, database, metrics };
+
+  app.addSchema(problemSchema);
+  app.addSchema(campaignSchema);
+  app.addSchema(donationSchema);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'amanah', version: '0.1.0', description: 'Donation and zakat platform. Amounts are decimal strings in major units; ids are strings; errors are RFC 9457 problem+json.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
+  });
+
+  app.decorateRequest('principal', undefined);
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
+    if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.retryAfterSeconds));
+    reply.code(appError.status).type('application/problem+json').send(problemOf(appError, request.url));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+    reply.code(404).type('application/problem+json').send(problemOf(error, request.url));
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(async (scope) => campaignRoutes(scope, context));
+  await app.register(async (scope) => donationRoutes(scope, context));
+  await app.register(async (scope) => healthRoutes(scope, context));
+  await app.register(async (scope) => docsRoutes(scope, context));
+  await app.register(async (scope) => dashboardRoutes(scope, context));
+  return app;
+}

@@ -1,0 +1,31 @@
+// Liveness, readiness and Prometheus metrics.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './context.ts';
+
+/** Readiness fails when the database does not answer `select 1` within this time. */
+const READINESS_TIMEOUT_MS = 2_000;
+
+export async function healthRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('database did not answer in time')), READINESS_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([context.database.query('select 1'), timeout]);
+      return { status: 'ready', database: context.database.engine };
+    } catch (error) {
+      reply.code(503).header('retry-after', '5');
+      return { status: 'unavailable', reason: error instanceof Error ? error.message : 'unknown' };
+    } finally {
+      clearTimeout(timer);
+    }
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(context.metrics.registry.contentType);
+    return context.metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,42 @@
+// Starting and stopping the server: open the database, migrate, seed demo data on a new database, listen,
+// and on SIGINT/SIGTERM stop taking requests, finish those in flight, then close the database.
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import { seedDemoData } from './seed/demo.ts';
+import { countCampaigns } from './campaigns/queries.ts';
+
+/** In-flight requests get this long to finish on shutdown before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  database: Database;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const database = await openDatabase(config.database);
+  await migrate(database);
+  const app = await buildApp({ config, database, logger: true });
+  if (config.seedDemoData && (await countCampaigns(database)) === 0n) {
+    const summary = await seedDemoData(database);
+    app.log.info(summary, 'new database: demo campaigns and donations created');
+  }
+  const url = await app.listen({ port: config.port, host: config.host });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+      timer.unref();
+      await app.close();
+      await database.close();
+      clearTimeout(timer);
+    })();
+    return stopping;
+  };
+  return { app, database, url, stop };
+}
