@@ -45,7 +45,7 @@ export const createCampaignBody = {
   additionalProperties: false,
   required: ['slug', 'name', 'fund', 'currency'],
   properties: {
-    slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'Lower-case letters, digits and dashes; not all digits' },
+    slug: { type: 'string', pattern: '^(?![0-9]+$)[a-z0-9][a-z0-9-]{0,63}$', description: 'Lower-case letters, digits and dashes; not all digits' },
     ...editable,
   },
 } as const;

@@ -127,11 +127,20 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
        select id, $2, $3, $4, $5 from changed
      ), per_donor as (
        select campaign_id, donor_id, count(*) as donations from changed group by campaign_id, donor_id
-     ), donor_counts as (
+     ), donor_up as (
        insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
-       select campaign_id, donor_id, $6::bigint * donations from per_donor where $6::bigint <> 0
+       select campaign_id, donor_id, donations from per_donor where $6::bigint > 0
        on conflict (campaign_id, donor_id) do update set approved_count = cd.approved_count + excluded.approved_count
        returning cd.campaign_id, cd.donor_id, cd.approved_count
+     ), donor_down as (
+       -- An update, not an upsert: PostgreSQL checks the proposed insert row (a negative count) before it
+       -- looks for the conflict.
+       update campaign_donors cd set approved_count = cd.approved_count - p.donations
+         from per_donor p
+        where $6::bigint < 0 and cd.campaign_id = p.campaign_id and cd.donor_id = p.donor_id
+       returning cd.campaign_id, cd.donor_id, cd.approved_count
+     ), donor_counts as (
+       select * from donor_up union all select * from donor_down
      ), donor_moves as (
        -- A donor starts counting at their first approved donation here and stops at their last refund.
        select c.campaign_id,

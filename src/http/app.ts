@@ -2,6 +2,7 @@
 // domain's routes as a plugin. Building the app does not listen, so tests drive it with app.inject.
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
 import { AppError, ErrorCodes, isAppError, problemOf } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
@@ -68,8 +69,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     // Ids and slugs in paths are at most 64 characters; 100 leaves room and bounds the router's work.
     routerOptions: { maxParamLength: 100 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
+  // Two validators: query strings, params and headers arrive as text and are coerced to their schema types
+  // (`?limit=10`), but a JSON body is taken as sent, so `"amount": 100.5` is refused rather than quietly
+  // turned into the string "100.5". Money never passes through a JSON number.
+  const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
+  const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   const metrics = createMetrics(database);
   const context: AppContext = { config, database, metrics };
 
