@@ -6,6 +6,8 @@ export const ErrorCodes = {
   validation_failed: { status: 400, title: 'The request is not valid' },
   idempotency_key_required: { status: 400, title: 'An Idempotency-Key header is required' },
   invalid_amount: { status: 422, title: 'The amount is not valid' },
+  invalid_quantity: { status: 422, title: 'The quantity is not valid' },
+  campaign_not_zakat: { status: 422, title: 'The campaign is not in the zakat fund' },
   currency_mismatch: { status: 422, title: 'The currency is not the campaign currency' },
   campaign_not_accepting: { status: 422, title: 'The campaign is not accepting donations' },
   invalid_status_transition: { status: 422, title: 'The campaign status cannot change that way' },

@@ -101,7 +101,8 @@ export class PostgresDatabase implements Database {
   }
 
   async execute(script: string): Promise<void> {
-    await this.query(script);
+    // A multi-statement script answers with one result per statement, so it is not wrapped like a query.
+    await this.withClient((client) => client.query(script));
   }
 
   async listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>> {

@@ -90,6 +90,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
   });
 
+  // JSON is the API's only inline body type; a text body on a JSON route is a 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
