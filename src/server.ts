@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import { seedDemoData } from './seed/demo.ts';
 import { countCampaigns } from './campaigns/queries.ts';
+import { ChangeFeed } from './events/changes.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,7 +24,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await migrate(database);
   const app = await buildApp({ config, database, logger: true });
   if (config.seedDemoData && (await countCampaigns(database)) === 0n) {
-    const summary = await seedDemoData(database);
+    const summary = await seedDemoData(database, new ChangeFeed());
     app.log.info(summary, 'new database: demo campaigns and donations created');
   }
   const url = await app.listen({ port: config.port, host: config.host });

@@ -5,6 +5,7 @@ import { formatAmount, isCurrencyCode, isMoneyError, parseAmount } from '../mone
 import type { Database } from '../db/database.ts';
 import { isoOrNull, parseTimestamp } from '../http/format.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
+import type { ChangeFeed } from '../events/changes.ts';
 import {
   campaignHasDonations, insertCampaign, lockCampaign, updateCampaign,
   type CampaignChanges, type CampaignRow, type CampaignStatus, type Fund,
@@ -87,16 +88,20 @@ export interface CampaignInput {
   status?: CampaignStatus; starts_at?: string | null; ends_at?: string | null;
 }
 
-export async function createCampaign(db: Database, input: CampaignInput): Promise<CampaignRow> {
+export async function createCampaign(db: Database, feed: ChangeFeed, input: CampaignInput): Promise<CampaignRow> {
   const code = currency(input.currency);
   const startsAt = timestamp('starts_at', input.starts_at);
   const endsAt = timestamp('ends_at', input.ends_at);
   checkWindow(startsAt, endsAt);
   try {
-    return await insertCampaign(db, {
-      slug: input.slug, name: input.name, description: input.description ?? '', fund: input.fund,
-      currency: code, goalMinor: goalMinor(input.goal, code), status: input.status ?? 'draft',
-      startsAt, endsAt,
+    const goal = goalMinor(input.goal, code);
+    return await feed.transaction(db, async (tx, changes) => {
+      const campaign = await insertCampaign(tx, {
+        slug: input.slug, name: input.name, description: input.description ?? '', fund: input.fund,
+        currency: code, goalMinor: goal, status: input.status ?? 'draft', startsAt, endsAt,
+      });
+      changes.campaign(campaign.id);
+      return campaign;
     });
   } catch (error) {
     if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw new AppError('slug_taken', `slug "${input.slug}" is already in use`, { field: 'slug' });
@@ -107,8 +112,8 @@ export async function createCampaign(db: Database, input: CampaignInput): Promis
 export type CampaignPatch = Partial<Omit<CampaignInput, 'slug'>>;
 
 /** Applies a patch under a row lock, so a concurrent patch or donation sees one state or the other. */
-export async function patchCampaign(db: Database, idOrSlug: string, patch: CampaignPatch): Promise<CampaignRow> {
-  return db.transaction(async (tx) => {
+export async function patchCampaign(db: Database, feed: ChangeFeed, idOrSlug: string, patch: CampaignPatch): Promise<CampaignRow> {
+  return feed.transaction(db, async (tx, changeSet) => {
     const campaign = await lockCampaign(tx, idOrSlug);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${idOrSlug}"`);
     const changes: CampaignChanges = {};
@@ -137,6 +142,7 @@ export async function patchCampaign(db: Database, idOrSlug: string, patch: Campa
       changes.status = patch.status;
     }
     if (Object.keys(changes).length === 0) return campaign;
+    changeSet.campaign(campaign.id);
     return updateCampaign(tx, campaign.id, changes);
   });
 }

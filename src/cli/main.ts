@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startServer } from '../server.ts';
 import { seedDemoData } from '../seed/demo.ts';
+import { ChangeFeed } from '../events/changes.ts';
 import { findTotalsMismatches } from '../campaigns/queries.ts';
 import { createToken, ROLES, type Role } from '../auth/tokens.ts';
 
@@ -84,7 +85,7 @@ const COMMANDS: Record<string, Command> = {
     options: { ...help },
     async run(config) {
       return withDatabase(config, async (database) => {
-        const summary = await seedDemoData(database);
+        const summary = await seedDemoData(database, new ChangeFeed());
         console.log(`demo data: ${summary.campaigns} campaigns, ${summary.donations} donations (${summary.approved} newly approved)`);
         return 0;
       });

@@ -7,6 +7,7 @@ import { divideRounded, formatAmount, isMoneyError, parseAmount } from '../money
 import { findCampaign, type CampaignRow } from '../campaigns/queries.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
 import { isDatabaseId, parseTimestamp } from '../http/format.ts';
+import type { ChangeFeed } from '../events/changes.ts';
 import {
   changeStatus, findDonation, findDonationByKey, insertDonation, upsertDonor,
   type DonationRow, type DonationSource, type DonationStatus,
@@ -105,7 +106,7 @@ export interface IntakeOptions {
 }
 
 /** Makes a pending donation exactly once per idempotency key. */
-export async function receiveDonation(db: Database, key: string, input: DonationInput, options: IntakeOptions): Promise<IntakeResult> {
+export async function receiveDonation(db: Database, feed: ChangeFeed, key: string, input: DonationInput, options: IntakeOptions): Promise<IntakeResult> {
   const earlier = await findDonationByKey(db, key);
   if (earlier) return replayOf(earlier, requestFingerprint(input, normalisedAmount(input)), key);
   const campaign = await findCampaign(db, input.campaign_id);
@@ -117,7 +118,7 @@ export async function receiveDonation(db: Database, key: string, input: Donation
   if (donatedAt === undefined) throw new AppError('validation_failed', 'donated_at must be an ISO 8601 timestamp with an offset', { field: 'donated_at' });
   const fingerprint = requestFingerprint(input, amountMinor);
   try {
-    const id = await db.transaction(async (tx) => {
+    const id = await feed.transaction(db, async (tx, changes) => {
       const donorId = await upsertDonor(tx, {
         displayName: input.donor_name?.trim() ?? '',
         email: input.donor_email ?? null,
@@ -129,6 +130,7 @@ export async function receiveDonation(db: Database, key: string, input: Donation
         externalRef: input.external_ref ?? null, donatedAt,
       });
       if (inserted === undefined) throw new KeyTaken();
+      changes.donation(inserted);
       return inserted;
     });
     return { created: true, donation: (await findDonation(db, String(id)))! };
@@ -162,10 +164,14 @@ const ALLOWED_FROM: Record<'approved' | 'rejected' | 'refunded', DonationStatus>
 };
 
 /** Moves one donation to `to` if it is in the status that allows it; the loser of a race gets 409. */
-export async function transitionDonation(db: Database, id: string, to: 'approved' | 'rejected' | 'refunded', actor: string, reason: string | null): Promise<DonationRow> {
+export async function transitionDonation(db: Database, feed: ChangeFeed, id: string, to: 'approved' | 'rejected' | 'refunded', actor: string, reason: string | null): Promise<DonationRow> {
   const current = await getDonation(db, id);
   const from = ALLOWED_FROM[to];
-  const changed = await db.transaction((tx) => changeStatus(tx, { ids: [current.id], from, to, actor, reason }));
+  const changed = await feed.transaction(db, async (tx, changes) => {
+    const ids = await changeStatus(tx, { ids: [current.id], from, to, actor, reason });
+    if (ids.length > 0) changes.donation(current.id).campaign(current.campaign_id);
+    return ids;
+  });
   const after = await getDonation(db, id);
   if (changed.length === 0) {
     throw new AppError('donation_status_conflict', `donation ${id} is ${after.status}; only a ${from} donation can become ${to}`, { current_status: after.status });

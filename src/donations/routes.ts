@@ -21,7 +21,7 @@ const TRANSITIONS = [
 ] as const;
 
 export async function donationRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  const { database, config, metrics } = context;
+  const { database, config, metrics, changes } = context;
   const staff = requireRole('staff', database, config.adminTokenSha256);
 
   app.post<{ Body: DonationInput; Headers: { 'idempotency-key'?: string } }>('/api/donations', {
@@ -35,7 +35,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     },
   }, async (request, reply) => {
     const key = checkIdempotencyKey(request.headers['idempotency-key']);
-    const { created, donation } = await receiveDonation(database, key, request.body, { source: 'api' });
+    const { created, donation } = await receiveDonation(database, changes, key, request.body, { source: 'api' });
     if (created) {
       metrics.donationsReceived.inc({ source: 'api' });
       reply.code(201).header('location', `/api/donations/${donation.id}`);
@@ -99,7 +99,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     }, async (request) => {
       const reason = request.body?.reason ?? null;
       const actor = actorOf(await optionalPrincipal(request, database, config.adminTokenSha256));
-      return donationJson(await transitionDonation(database, request.params.id, transition.to, actor, reason));
+      return donationJson(await transitionDonation(database, changes, request.params.id, transition.to, actor, reason));
     });
   }
 }

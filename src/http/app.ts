@@ -16,6 +16,7 @@ import { healthRoutes } from './health.ts';
 import { docsRoutes } from './docs.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
+import { ChangeFeed } from '../events/changes.ts';
 
 const problemSchema = {
   $id: 'Problem',
@@ -37,6 +38,8 @@ export interface AppOptions {
   database: Database;
   /** Pino logging; off in tests unless asked for. */
   logger?: boolean;
+  /** The change feed; a new one (listening on the database) when not given. */
+  changes?: ChangeFeed;
 }
 
 /** Turns anything thrown in a request into an AppError: our own, Fastify's validation and limits, the pool's. */
@@ -77,7 +80,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   const metrics = createMetrics(database);
-  const context: AppContext = { config, database, metrics };
+  const changes = options.changes ?? new ChangeFeed();
+  await changes.start(database);
+  app.addHook('onClose', async () => { await changes.stop(); });
+  const context: AppContext = { config, database, metrics, changes };
 
   app.addSchema(problemSchema);
   app.addSchema(campaignSchema);

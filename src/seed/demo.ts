@@ -6,6 +6,7 @@ import { receiveDonation } from '../donations/donations.ts';
 import { changeStatus } from '../donations/queries.ts';
 import { findCampaign } from '../campaigns/queries.ts';
 import { formatAmount } from '../money/index.ts';
+import type { ChangeFeed } from '../events/changes.ts';
 
 const DEMO_CAMPAIGNS: readonly (CampaignInput & { amountsMinor: readonly bigint[] })[] = [
   { slug: 'zakat-fitrah-1448', name: 'Zakat al-Fitr 1448', fund: 'zakat', currency: 'IDR', goal: '500000000.00', status: 'active',
@@ -26,16 +27,16 @@ const DONOR_NAMES = ['Aisyah', 'Budi Santoso', 'Fatimah "Tima" Az-Zahra', 'Ömer
 
 export interface SeedSummary { campaigns: number; donations: number; approved: number }
 
-export async function seedDemoData(database: Database): Promise<SeedSummary> {
+export async function seedDemoData(database: Database, feed: ChangeFeed): Promise<SeedSummary> {
   let donations = 0;
   let approved = 0;
   for (const { amountsMinor, ...input } of DEMO_CAMPAIGNS) {
     const existing = await findCampaign(database, input.slug);
-    const campaign = existing ?? await createCampaign(database, input);
+    const campaign = existing ?? await createCampaign(database, feed, input);
     const approvedIds: bigint[] = [];
     for (const [index, amountMinor] of amountsMinor.entries()) {
       const name = DONOR_NAMES[index % DONOR_NAMES.length]!;
-      const { donation } = await receiveDonation(database, `demo:${campaign.slug}:${index}`, {
+      const { donation } = await receiveDonation(database, feed, `demo:${campaign.slug}:${index}`, {
         campaign_id: campaign.slug, amount: formatAmount(amountMinor, campaign.currency), currency: campaign.currency,
         donor_name: name, anonymous: name === '(Anonymous)',
         donor_email: index % 3 === 0 ? `donor${index}@example.org` : undefined,
@@ -44,7 +45,11 @@ export async function seedDemoData(database: Database): Promise<SeedSummary> {
       // The last donation of each campaign is left pending, so the approval queue has something in it.
       if (index < amountsMinor.length - 1 && donation.status === 'pending') approvedIds.push(donation.id);
     }
-    const changed = await database.transaction((tx) => changeStatus(tx, { ids: approvedIds, from: 'pending', to: 'approved', actor: 'seed', reason: 'demo data' }));
+    const changed = await feed.transaction(database, async (tx, changes) => {
+      const ids = await changeStatus(tx, { ids: approvedIds, from: 'pending', to: 'approved', actor: 'seed', reason: 'demo data' });
+      if (ids.length > 0) changes.campaign(campaign.id);
+      return ids;
+    });
     approved += changed.length;
   }
   return { campaigns: DEMO_CAMPAIGNS.length, donations, approved };
