@@ -17,6 +17,14 @@ export interface DatabaseConfig {
   readonly idleTimeoutMs: number;
 }
 
+export interface GroupCommitConfig {
+  readonly enabled: boolean;
+  readonly windowMs: number;
+  readonly batchRowsMax: number;
+  readonly batchesInFlightMax: number;
+  readonly queueRowsMax: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -27,6 +35,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly seedDemoData: boolean;
+  readonly groupCommit: GroupCommitConfig;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +109,13 @@ export function parseConfig(env: Environment): Config {
     bodyLimitBytes: integer(env, 'AMANAH_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024), // 1 MiB
     requestTimeoutMs: integer(env, 'AMANAH_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     seedDemoData: booleanFlag(env, 'AMANAH_SEED_DEMO', true),
+    groupCommit: Object.freeze({
+      enabled: booleanFlag(env, 'AMANAH_GROUP_COMMIT', true),
+      windowMs: integer(env, 'AMANAH_GROUP_COMMIT_WINDOW_MS', 2, 0, 1_000),
+      batchRowsMax: integer(env, 'AMANAH_GROUP_COMMIT_ROWS_MAX', 500, 1, 10_000),
+      batchesInFlightMax: integer(env, 'AMANAH_GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 2, 1, 64),
+      queueRowsMax: integer(env, 'AMANAH_GROUP_COMMIT_QUEUE_MAX', 10_000, 1, 1_000_000),
+    }),
   });
 }
 

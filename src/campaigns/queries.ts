@@ -25,14 +25,14 @@ export interface CampaignRow {
   updated_at: Date;
 }
 
-const COLUMNS = `id, slug, name, description, fund, currency, goal_minor, status, starts_at, ends_at,
+export const CAMPAIGN_COLUMNS = `id, slug, name, description, fund, currency, goal_minor, status, starts_at, ends_at,
   raised_minor, donation_count, donor_count, created_at, updated_at`;
 
 /** Finds a campaign by id (digits) or slug (never all digits, by a check constraint). */
 export async function findCampaign(db: Queryable, idOrSlug: string): Promise<CampaignRow | undefined> {
   const byId = isDatabaseId(idOrSlug);
   const { rows } = await db.query<CampaignRow>(
-    `select ${COLUMNS} from campaigns where ${byId ? 'id = $1' : 'slug = $1'}`,
+    `select ${CAMPAIGN_COLUMNS} from campaigns where ${byId ? 'id = $1' : 'slug = $1'}`,
     [idOrSlug],
   );
   return rows[0];
@@ -48,7 +48,7 @@ export interface CampaignListFilter {
 /** One query for a page of campaigns with their totals, however many there are (totals are columns). */
 export async function listCampaigns(db: Queryable, filter: CampaignListFilter): Promise<CampaignRow[]> {
   const { rows } = await db.query<CampaignRow>(
-    `select ${COLUMNS} from campaigns
+    `select ${CAMPAIGN_COLUMNS} from campaigns
       where ($1::text is null or status = $1) and ($2::text is null or fund = $2) and id > $3
       order by id limit $4`,
     [filter.status ?? null, filter.fund ?? null, filter.afterId ?? 0n, filter.limit],
@@ -71,7 +71,7 @@ export interface NewCampaign {
 export async function insertCampaign(db: Queryable, campaign: NewCampaign): Promise<CampaignRow> {
   const { rows } = await db.query<CampaignRow>(
     `insert into campaigns (slug, name, description, fund, currency, goal_minor, status, starts_at, ends_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${COLUMNS}`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning ${CAMPAIGN_COLUMNS}`,
     [campaign.slug, campaign.name, campaign.description, campaign.fund, campaign.currency,
       campaign.goalMinor, campaign.status, campaign.startsAt, campaign.endsAt],
   );
@@ -94,7 +94,7 @@ export async function updateCampaign(db: Queryable, id: bigint, changes: Campaig
   const columns = Object.keys(changes) as (keyof CampaignChanges)[];
   const assignments = columns.map((column, index) => `${column} = $${index + 2}`);
   const { rows } = await db.query<CampaignRow>(
-    `update campaigns set ${[...assignments, 'updated_at = now()'].join(', ')} where id = $1 returning ${COLUMNS}`,
+    `update campaigns set ${[...assignments, 'updated_at = now()'].join(', ')} where id = $1 returning ${CAMPAIGN_COLUMNS}`,
     [id, ...columns.map((column) => changes[column])],
   );
   return rows[0]!;
@@ -103,7 +103,7 @@ export async function updateCampaign(db: Queryable, id: bigint, changes: Campaig
 export async function lockCampaign(db: Queryable, idOrSlug: string): Promise<CampaignRow | undefined> {
   const byId = isDatabaseId(idOrSlug);
   const { rows } = await db.query<CampaignRow>(
-    `select ${COLUMNS} from campaigns where ${byId ? 'id = $1' : 'slug = $1'} for update`,
+    `select ${CAMPAIGN_COLUMNS} from campaigns where ${byId ? 'id = $1' : 'slug = $1'} for update`,
     [idOrSlug],
   );
   return rows[0];

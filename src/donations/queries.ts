@@ -1,6 +1,8 @@
 // SQL for donations and the campaign totals they move. Status changes and totals are one statement: the
 // donation rows change, the history is written and the campaign totals move together, or not at all.
 import type { Queryable } from '../db/database.ts';
+import { isDatabaseId } from '../http/format.ts';
+import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
 
 export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
 export type DonationSource = 'api' | 'import' | 'manual';
@@ -184,4 +186,93 @@ export async function donationHistory(db: Queryable, donationId: string): Promis
     `select from_status, to_status, actor, reason, changed_at from donation_status_changes
       where donation_id = $1 order by id`, [donationId]);
   return rows;
+}
+
+/** Donations by idempotency key (one query for a whole batch). */
+export async function findDonationsByKeys(db: Queryable, keys: readonly string[]): Promise<Map<string, DonationRow>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.idempotency_key = any($1::text[])`, [keys]);
+  return new Map(rows.map((row) => [row.idempotency_key, row]));
+}
+
+/** Campaigns by reference (id digits or slug), keyed by the reference as given. */
+export async function findCampaignsByRefs(db: Queryable, refs: readonly string[]): Promise<Map<string, CampaignRow>> {
+  const ids = refs.filter(isDatabaseId);
+  const slugs = refs.filter((ref) => !isDatabaseId(ref));
+  const { rows } = await db.query<CampaignRow>(
+    `select ${CAMPAIGN_COLUMNS} from campaigns where id = any($1::bigint[]) or slug = any($2::text[])`, [ids, slugs]);
+  const found = new Map<string, CampaignRow>();
+  for (const row of rows) {
+    found.set(String(row.id), row);
+    found.set(row.slug, row);
+  }
+  return new Map(refs.flatMap((ref) => (found.has(ref) ? [[ref, found.get(ref)!] as const] : [])));
+}
+
+/**
+ * Donor rows for a batch, in input order. Donors with an email are upserted (one row per email, any case);
+ * the others get new rows. Ids for new rows are drawn from the identity sequence first, so the statement can
+ * return each input position's id without relying on the order of RETURNING.
+ */
+export async function insertDonorBatch(db: Queryable, donors: readonly DonorInput[]): Promise<bigint[]> {
+  const emailKeys = [...new Set(donors.flatMap((donor) => (donor.email === null ? [] : [donor.email.toLowerCase()])))];
+  const byEmail = new Map<string, DonorInput>();
+  for (const donor of donors) if (donor.email !== null) byEmail.set(donor.email.toLowerCase(), donor);
+  const fresh = donors.filter((donor) => donor.email === null);
+  const { rows } = await db.query<{ kind: string; ordinal: bigint; email_key: string | null; id: bigint }>(
+    `with fresh as (
+       select ordinal, name, anonymous, nextval(pg_get_serial_sequence('donors', 'id')) as id
+         from unnest($1::text[], $2::boolean[]) with ordinality as input(name, anonymous, ordinal)
+     ), inserted as (
+       insert into donors (id, display_name, anonymous) overriding system value
+       select id, name, anonymous from fresh
+     ), by_email as (
+       insert into donors as d (display_name, email, anonymous)
+       select * from unnest($3::text[], $4::text[], $5::boolean[])
+       on conflict ((lower(email))) where email is not null
+       do update set display_name = excluded.display_name, anonymous = excluded.anonymous
+       returning d.id, lower(d.email) as email_key
+     )
+     select 'fresh' as kind, ordinal, null as email_key, id from fresh
+     union all select 'email', 0, email_key, id from by_email`,
+    [fresh.map((donor) => donor.displayName), fresh.map((donor) => donor.anonymous),
+      emailKeys.map((key) => byEmail.get(key)!.displayName), emailKeys.map((key) => byEmail.get(key)!.email), emailKeys.map((key) => byEmail.get(key)!.anonymous)],
+  );
+  const freshIds = new Map(rows.filter((row) => row.kind === 'fresh').map((row) => [Number(row.ordinal), row.id]));
+  const emailIds = new Map(rows.filter((row) => row.kind === 'email').map((row) => [row.email_key!, row.id]));
+  let freshPosition = 0;
+  return donors.map((donor) => (donor.email === null ? freshIds.get(++freshPosition)! : emailIds.get(donor.email.toLowerCase())!));
+}
+
+/** Inserts many donations in one statement; a key that exists already is skipped. Returns the rows created. */
+export async function insertDonationBatch(db: Queryable, donations: readonly NewDonation[]): Promise<DonationRow[]> {
+  const column = <T>(pick: (donation: NewDonation) => T) => donations.map(pick);
+  const { rows } = await db.query<DonationRow>(
+    `with created as (
+       insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
+                              request_sha256, external_ref, donated_at)
+       select campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
+              decode(request_sha256, 'hex'), external_ref, coalesce(donated_at, now())
+         from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::timestamptz[])
+           as input(campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
+                    request_sha256, external_ref, donated_at)
+       on conflict (idempotency_key) do nothing
+       returning *
+     )
+     select c.id, c.campaign_id, c.donor_id, c.amount_minor, c.currency, c.status, c.source, c.idempotency_key,
+            c.request_sha256, c.external_ref, c.donated_at, c.created_at, c.updated_at,
+            r.display_name as donor_name, r.anonymous
+       from created c join donors r on r.id = c.donor_id`,
+    [column((d) => d.campaignId), column((d) => d.donorId), column((d) => d.amountMinor), column((d) => d.currency),
+      column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),
+      column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
+      column((d) => d.donatedAt?.toISOString() ?? null)],
+  );
+  return rows;
+}
+
+/** Removes donor rows made for donations that turned out to exist already (and so reference no donation). */
+export async function deleteUnusedDonors(db: Queryable, ids: readonly bigint[]): Promise<void> {
+  await db.query('delete from donors d where d.id = any($1::bigint[]) and not exists (select 1 from donations where donor_id = d.id)', [ids]);
 }

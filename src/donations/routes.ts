@@ -7,7 +7,7 @@ import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import { findCampaign } from '../campaigns/queries.ts';
 import {
-  checkIdempotencyKey, donationJson, getDonation, receiveDonation, transitionDonation, type DonationInput,
+  checkIdempotencyKey, donationJson, getDonation, transitionDonation, type DonationInput,
 } from './donations.ts';
 import { donationHistory, listCampaignDonations, type DonationStatus } from './queries.ts';
 import {
@@ -21,7 +21,7 @@ const TRANSITIONS = [
 ] as const;
 
 export async function donationRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  const { database, config, metrics, changes } = context;
+  const { database, config, metrics, changes, intake } = context;
   const staff = requireRole('staff', database, config.adminTokenSha256);
 
   app.post<{ Body: DonationInput; Headers: { 'idempotency-key'?: string } }>('/api/donations', {
@@ -35,7 +35,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     },
   }, async (request, reply) => {
     const key = checkIdempotencyKey(request.headers['idempotency-key']);
-    const { created, donation } = await receiveDonation(database, changes, key, request.body, { source: 'api' });
+    const { created, donation } = await intake.submit({ key, input: request.body, source: 'api' });
     if (created) {
       metrics.donationsReceived.inc({ source: 'api' });
       reply.code(201).header('location', `/api/donations/${donation.id}`);

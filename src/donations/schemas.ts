@@ -28,7 +28,8 @@ export const createDonationBody = {
     campaign_id: { type: 'string', minLength: 1, maxLength: 64, description: 'Campaign id or slug' },
     amount: { type: 'string', minLength: 1, maxLength: 32, description: 'Decimal string in major units, e.g. "150000.50"' },
     currency: { type: 'string', pattern: '^[A-Z]{3}$' },
-    donor_name: { type: 'string', maxLength: 200 },
+    // PostgreSQL text cannot hold NUL; refusing it here keeps a bad name a 400, not a database error.
+    donor_name: { type: 'string', maxLength: 200, pattern: '^[^\\u0000]*$' },
     donor_email: { type: 'string', maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' },
     anonymous: { type: 'boolean' },
     external_ref: { type: 'string', minLength: 1, maxLength: 200 },

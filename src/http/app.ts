@@ -15,8 +15,10 @@ import { donationRoutes } from '../donations/routes.ts';
 import { healthRoutes } from './health.ts';
 import { docsRoutes } from './docs.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
+import { zakatRoutes } from '../zakat/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { ChangeFeed } from '../events/changes.ts';
+import { GroupCommitter } from '../donations/group-commit.ts';
 
 const problemSchema = {
   $id: 'Problem',
@@ -82,8 +84,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createMetrics(database);
   const changes = options.changes ?? new ChangeFeed();
   await changes.start(database);
-  app.addHook('onClose', async () => { await changes.stop(); });
-  const context: AppContext = { config, database, metrics, changes };
+  const intake = new GroupCommitter(database, changes, config.groupCommit);
+  // On close every gathered donation is written and answered before the feed and the database go.
+  app.addHook('onClose', async () => { await intake.drain(); await changes.stop(); });
+  const context: AppContext = { config, database, metrics, changes, intake };
 
   app.addSchema(problemSchema);
   app.addSchema(campaignSchema);
@@ -121,5 +125,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => docsRoutes(scope, context));
   await app.register(async (scope) => dashboardRoutes(scope, context));
+  await app.register(async (scope) => zakatRoutes(scope, context));
   return app;
 }

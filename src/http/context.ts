@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ChangeFeed } from '../events/changes.ts';
+import type { GroupCommitter } from '../donations/group-commit.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -10,6 +11,8 @@ export interface AppContext {
   readonly metrics: Metrics;
   /** Committed changes, from this process and (once started) every other on the same database. */
   readonly changes: ChangeFeed;
+  /** Gathers concurrent API donations into one transaction each few milliseconds. */
+  readonly intake: GroupCommitter;
 }
 
 export const problemResponse = { $ref: 'Problem#' } as const;
