@@ -3,6 +3,7 @@
 // variable and what it expects, instead of failing later in the middle of a request.
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -25,6 +26,24 @@ export interface GroupCommitConfig {
   readonly queueRowsMax: number;
 }
 
+export interface PaymentVerificationConfig {
+  /** Base URL of the payment provider's status endpoint; `undefined` turns scheduled verification off. */
+  readonly providerUrl: string | undefined;
+  readonly concurrency: number;
+  readonly itemTimeoutMs: number;
+  readonly intervalMs: number;
+  readonly attemptsMax: number;
+}
+
+/** Thresholds past which the server answers 503 + Retry-After instead of taking more work; 0 turns one off. */
+export interface LoadSheddingConfig {
+  /** Mean event-loop delay over one 1 s sample, above the 10 ms timer resolution (@fastify/under-pressure's measure). */
+  readonly eventLoopDelayMsMax: number;
+  readonly heapUsedBytesMax: number;
+  readonly rssBytesMax: number;
+  readonly retryAfterSeconds: number;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -35,7 +54,9 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly seedDemoData: boolean;
+  readonly loadShedding: LoadSheddingConfig;
   readonly groupCommit: GroupCommitConfig;
+  readonly payments: PaymentVerificationConfig;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +109,28 @@ function adminToken(env: Environment): Buffer | undefined {
   return createHash('sha256').update(raw).digest();
 }
 
+function providerUrl(env: Environment): string | undefined {
+  const raw = env.PAYMENT_PROVIDER_URL;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^\s/?#]+[^\s?#]*$/.test(raw)) throw new ConfigError('PAYMENT_PROVIDER_URL', 'an http:// or https:// URL without query or fragment', raw);
+  return raw.replace(/\/+$/, '');
+}
+
+// A heap at 90% of V8's limit spends most of its time in GC and is close to an out-of-memory crash: refusing
+// new work there is what lets the requests in flight finish. RSS has no safe default (the container's limit is
+// not always visible to the process), so it is off unless set.
+const HEAP_USED_FRACTION_MAX = 0.9;
+const BYTES_MAX = 2 ** 50; // 1 PiB: any larger value is a typo
+
+function loadShedding(env: Environment): LoadSheddingConfig {
+  return Object.freeze({
+    eventLoopDelayMsMax: integer(env, 'AMANAH_SHED_EVENT_LOOP_DELAY_MS', 200, 0, 60_000),
+    heapUsedBytesMax: integer(env, 'AMANAH_SHED_HEAP_USED_BYTES', Math.floor(getHeapStatistics().heap_size_limit * HEAP_USED_FRACTION_MAX), 0, BYTES_MAX),
+    rssBytesMax: integer(env, 'AMANAH_SHED_RSS_BYTES', 0, 0, BYTES_MAX),
+    retryAfterSeconds: integer(env, 'AMANAH_SHED_RETRY_AFTER_SECONDS', 5, 1, 3_600),
+  });
+}
+
 /** Validates an environment into a frozen Config. Throws ConfigError naming the first bad variable. */
 export function parseConfig(env: Environment): Config {
   const database: DatabaseConfig = Object.freeze({
@@ -109,12 +152,21 @@ export function parseConfig(env: Environment): Config {
     bodyLimitBytes: integer(env, 'AMANAH_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024), // 1 MiB
     requestTimeoutMs: integer(env, 'AMANAH_REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     seedDemoData: booleanFlag(env, 'AMANAH_SEED_DEMO', true),
+    loadShedding: loadShedding(env),
     groupCommit: Object.freeze({
       enabled: booleanFlag(env, 'AMANAH_GROUP_COMMIT', true),
       windowMs: integer(env, 'AMANAH_GROUP_COMMIT_WINDOW_MS', 2, 0, 1_000),
       batchRowsMax: integer(env, 'AMANAH_GROUP_COMMIT_ROWS_MAX', 500, 1, 10_000),
       batchesInFlightMax: integer(env, 'AMANAH_GROUP_COMMIT_BATCHES_IN_FLIGHT_MAX', 2, 1, 64),
       queueRowsMax: integer(env, 'AMANAH_GROUP_COMMIT_QUEUE_MAX', 10_000, 1, 1_000_000),
+    }),
+    // The seed's DonationVerifier: 50 checks at once, 30 s each before the check is killed.
+    payments: Object.freeze({
+      providerUrl: providerUrl(env),
+      concurrency: integer(env, 'PAYMENT_VERIFY_CONCURRENCY', 50, 1, 1_000),
+      itemTimeoutMs: integer(env, 'PAYMENT_VERIFY_TIMEOUT_MS', 30_000, 1, 600_000),
+      intervalMs: integer(env, 'PAYMENT_VERIFY_INTERVAL_MS', 60_000, 1_000, 86_400_000),
+      attemptsMax: integer(env, 'PAYMENT_VERIFY_ATTEMPTS_MAX', 5, 1, 100),
     }),
   });
 }
@@ -123,9 +175,4 @@ export function parseConfig(env: Environment): Config {
 export function loadConfig(overrides: Environment = {}): Config {
   if (existsSync('.env')) process.loadEnvFile('.env');
   return parseConfig({ ...process.env, ...overrides });
-}
-
-/** Hands the process environment to code that must start a child process with the same settings. */
-export function processEnvironment(): Environment {
-  return { ...process.env };
 }

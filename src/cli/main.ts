@@ -8,7 +8,8 @@ import { startServer } from '../server.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { findTotalsMismatches } from '../campaigns/queries.ts';
-import { createToken, ROLES, type Role } from '../auth/tokens.ts';
+import { createToken, revokeToken, ROLES, type Role } from '../auth/tokens.ts';
+import { zakatCommand } from '../zakat/cli.ts';
 
 interface Command {
   summary: string;
@@ -92,11 +93,20 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   token: {
-    summary: 'Create an API token: token create --role staff|admin [--name NAME]',
-    usage: 'amanah token create --role staff|admin [--name NAME]',
+    summary: 'Create an API token (printed once; only its SHA-256 is stored), or revoke one by id',
+    usage: 'amanah token create --role staff|admin [--name NAME]\n       amanah token revoke <id>',
     options: { ...help, role: { type: 'string' }, name: { type: 'string' } },
     async run(config, values, positionals) {
-      if (positionals[0] !== 'create') throw new UsageError('token: the only subcommand is "create"');
+      if (positionals[0] === 'revoke') {
+        const id = positionals[1];
+        if (id === undefined || !/^[0-9]{1,19}$/.test(id)) throw new UsageError('token revoke: give the token id (the number after "amanah_")');
+        return withDatabase(config, async (database) => {
+          const revoked = await revokeToken(database, id);
+          console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
+          return revoked ? 0 : 1;
+        });
+      }
+      if (positionals[0] !== 'create') throw new UsageError('token: the subcommands are "create" and "revoke"');
       const role = values.role;
       if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new UsageError('token create: --role must be staff or admin');
       const name = typeof values.name === 'string' ? values.name : `${role} token`;
@@ -107,6 +117,7 @@ const COMMANDS: Record<string, Command> = {
       });
     },
   },
+  zakat: zakatCommand,
 };
 
 class UsageError extends Error {}

@@ -35,11 +35,6 @@ export async function findDonation(db: Queryable, id: string): Promise<DonationR
   return rows[0];
 }
 
-export async function findDonationByKey(db: Queryable, idempotencyKey: string): Promise<DonationRow | undefined> {
-  const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.idempotency_key = $1`, [idempotencyKey]);
-  return rows[0];
-}
-
 export interface DonorInput {
   displayName: string;
   email: string | null;

@@ -107,5 +107,9 @@ describe('amanah CLI', () => {
     const stored = await withDatabase((database) => database.query<{ count: bigint }>('select count(*) as count from api_tokens where secret_sha256::text like $1', [`%${token.slice(-43)}%`]));
     assert.equal(stored.rows[0]!.count, 0n);
     assert.equal(run('token', 'create', '--role', 'root').code, 2);
+    const id = token.split('_')[1]!;
+    assert.equal(run('token', 'revoke', id).code, 0);
+    assert.equal(await withDatabase((database) => authenticate(database, token, undefined)), undefined);
+    assert.equal(run('token', 'revoke', id).code, 1);
   });
 });
