@@ -1,11 +1,13 @@
 // BAZNAS's dated nisab tables for zakat on income and services (zakat pendapatan dan jasa). The figures are
-// data (data/baznas-nisab.json), one entry per decree, because BAZNAS sets a new rupiah figure every year from
+// data (baznas-nisab.json), one entry per decree, because BAZNAS sets a new rupiah figure every year from
 // the price of 85 g of gold; the calculator picks the table in effect on the calculation date and its answer
 // names that table, so a figure can always be traced to its decree.
 //
-// The file is checked once, when this module loads: a malformed entry is a programmer error and stops the
-// process at start, rather than answering a zakat question with a wrong figure.
-import nisabData from './data/baznas-nisab.json' with { type: 'json' };
+// The data file sits beside this one rather than in a data/ folder because .gitignore leaves out every data/
+// folder (PGlite's database lives in one). The file is checked once, when this module loads: a malformed entry
+// is a programmer error and stops the process at start, rather than answering a zakat question with a wrong
+// figure.
+import nisabData from './baznas-nisab.json' with { type: 'json' };
 import { divideRounded, parseAmount } from '../money/index.ts';
 
 /** The income nisab tables are in rupiah; BAZNAS publishes no other currency. */
@@ -44,7 +46,7 @@ export function isCalendarDate(text: string): boolean {
 }
 
 function fail(raw: RawTable, problem: string): never {
-  throw new Error(`nisab table ${JSON.stringify(raw.id)} in data/baznas-nisab.json ${problem}`);
+  throw new Error(`nisab table ${JSON.stringify(raw.id)} in baznas-nisab.json ${problem}`);
 }
 
 function readTable(raw: RawTable): NisabTable {
@@ -70,11 +72,11 @@ function readTables(raws: readonly RawTable[]): readonly NisabTable[] {
   tables.forEach((table, index) => {
     const previous = tables[index - 1];
     if (previous && previous.effectiveFrom >= table.effectiveFrom) {
-      throw new Error(`nisab tables in data/baznas-nisab.json must be in order of effective_from: ${previous.id} then ${table.id}`);
+      throw new Error(`nisab tables in baznas-nisab.json must be in order of effective_from: ${previous.id} then ${table.id}`);
     }
   });
   if (new Set(tables.map((table) => table.id)).size !== tables.length) throw new Error('nisab table ids must be unique');
-  if (tables.length === 0) throw new Error('data/baznas-nisab.json holds no nisab table');
+  if (tables.length === 0) throw new Error('baznas-nisab.json holds no nisab table');
   return Object.freeze(tables);
 }
 

@@ -157,7 +157,7 @@ export function wealthRequestFromForm(values: FormValues): WealthRequest {
 export function incomeRequestFromForm(values: FormValues): IncomeRequest {
   return {
     period: oneOf(values, 'period', ['month', 'year'] as const, 'month'),
-    income: present(values, 'income') ?? '0',
+    income: present(values, 'income') ?? '',
     other_income: present(values, 'other_income'),
     on_date: present(values, 'on_date'),
   };

@@ -4,6 +4,7 @@
 // the same idempotent intake as every other donation.
 import { AppError } from '../errors.ts';
 import type { Database } from '../db/database.ts';
+import type { ChangeFeed } from '../events/changes.ts';
 import {
   formatAmount, formatScaled, isCurrencyCode, isMoneyError, parseAmount, parseScaled, ZAKAT_RATE, type Rate,
 } from '../money/index.ts';
@@ -77,7 +78,7 @@ function metalPrice(metal: NisabBasis, request: WealthRequest, milligrams: bigin
   const isBasis = request.nisab_basis === metal;
   if (text === undefined) {
     if (isBasis) throw new AppError('validation_failed', `${field} is required when nisab_basis is "${metal}"`, { field });
-    if (milligrams > 0n) throw new AppError('validation_failed', `${field} is required to value ${metal}_grams`, { field });
+    if (milligrams > 0n) throw new AppError('validation_failed', `${field} is required to value assets.${metal}_grams`, { field });
     return 0n;
   }
   const price = amountField(field, text, request.currency);
@@ -210,14 +211,14 @@ export interface PayRequest {
  * fund is read before the intake reads the campaign again; a fund changed between the two reads is an admin
  * edit racing a payment, and the payment then lands where the campaign pointed at the first read.
  */
-export async function payZakat(database: Database, key: string, request: PayRequest, now?: Date): Promise<IntakeResult> {
+export async function payZakat(database: Database, changes: ChangeFeed, key: string, request: PayRequest, now?: Date): Promise<IntakeResult> {
   const campaign = await findCampaign(database, request.campaign_id);
   if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.campaign_id}"`, { field: 'campaign_id' });
   if (campaign.fund !== 'zakat') {
     throw new AppError('campaign_not_zakat', `campaign "${campaign.slug}" is in the ${campaign.fund} fund; zakat is paid only to a campaign of the zakat fund`,
       { field: 'campaign_id', fund: campaign.fund });
   }
-  return receiveDonation(database, key, {
+  return receiveDonation(database, changes, key, {
     campaign_id: request.campaign_id, amount: request.amount, currency: request.currency,
     donor_name: request.donor_name, donor_email: request.donor_email,
   }, { source: 'api', ...(now ? { now } : {}) });

@@ -1,0 +1,134 @@
+// /api/zakat: the wealth and income calculators, the BAZNAS nisab tables, and paying zakat as a donation to a
+// zakat-fund campaign; and /zakat, the calculator page. The calculators need no token and touch no data: they
+// are pure functions of the request (and, for income, of the date's nisab table).
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAppError } from '../errors.ts';
+import type { AppContext } from '../http/context.ts';
+import { problemResponse } from '../http/context.ts';
+import { findCampaign, listCampaigns } from '../campaigns/queries.ts';
+import { refusalReason } from '../campaigns/campaigns.ts';
+import { checkIdempotencyKey, donationJson } from '../donations/donations.ts';
+import type { Database } from '../db/database.ts';
+import { NISAB_TABLES } from './nisab-tables.ts';
+import {
+  incomeZakat, payZakat, tableJson, wealthZakat, type IncomeRequest, type PayRequest, type WealthRequest,
+} from './zakat.ts';
+import {
+  incomeAnswerSchema, incomeRequestBody, nisabTablesSchema, payRequestBody, wealthAnswerSchema, wealthRequestBody,
+} from './schemas.ts';
+import {
+  incomeRequestFromForm, payRequestFromForm, renderZakatPage, wealthRequestFromForm, type FormValues, type PageState,
+} from './page.ts';
+
+/** The page's forms hold about twenty short fields; 16 KiB is far above that and bounds the parser's work. */
+export const FORM_BODY_BYTES_MAX = 16 * 1024;
+
+/** The pay form offers at most this many zakat campaigns; a zakat body runs a handful at a time. */
+const PAY_CAMPAIGNS_MAX = 100;
+
+const formBody = {
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 320 },
+} as const;
+
+async function zakatCampaigns(database: Database, currency: string, now: Date) {
+  const campaigns = await listCampaigns(database, { status: 'active', fund: 'zakat', limit: PAY_CAMPAIGNS_MAX });
+  return campaigns.filter((campaign) => campaign.currency === currency && refusalReason(campaign, now) === undefined);
+}
+
+/** Answers a form post with the page; a refused input is shown on the page with the problem's status. */
+async function renderPage(reply: FastifyReply, values: FormValues, work: () => Promise<Omit<PageState, 'values'>>): Promise<string> {
+  reply.type('text/html; charset=utf-8');
+  try {
+    return renderZakatPage({ values, ...(await work()) });
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    reply.code(error.status);
+    return renderZakatPage({ values, error: error.message });
+  }
+}
+
+async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const { database, metrics, changes } = context;
+
+  app.post<{ Body: WealthRequest }>('/api/zakat/calculate', {
+    schema: {
+      summary: 'Zakat on a year\'s wealth: assets less debts due, gold or silver nisab, 2.5% with the breakdown', tags: ['zakat'],
+      body: wealthRequestBody, response: { 200: wealthAnswerSchema, 400: problemResponse, 422: problemResponse },
+    },
+  }, async (request) => wealthZakat(request.body));
+
+  app.post<{ Body: IncomeRequest }>('/api/zakat/income', {
+    schema: {
+      summary: 'Zakat on income (rupiah) against the BAZNAS nisab table in effect on the date, which the answer names', tags: ['zakat'],
+      body: incomeRequestBody, response: { 200: incomeAnswerSchema, 400: problemResponse, 422: problemResponse },
+    },
+  }, async (request) => incomeZakat(request.body));
+
+  app.get('/api/zakat/nisab-tables', {
+    schema: { summary: 'The BAZNAS income nisab tables amanah holds, oldest first', tags: ['zakat'], response: { 200: nisabTablesSchema } },
+  }, async () => ({ tables: NISAB_TABLES.map(tableJson) }));
+
+  app.post<{ Body: PayRequest; Headers: { 'idempotency-key'?: string } }>('/api/zakat/pay', {
+    preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
+    schema: {
+      summary: 'Pay zakat: a pending donation to a campaign of the zakat fund, exactly once per Idempotency-Key', tags: ['zakat'],
+      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+      body: payRequestBody,
+      response: { 200: { $ref: 'Donation#' }, 201: { $ref: 'Donation#' }, 400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse },
+    },
+  }, async (request, reply) => {
+    const key = checkIdempotencyKey(request.headers['idempotency-key']);
+    const { created, donation } = await payZakat(database, changes, key, request.body);
+    if (created) {
+      metrics.donationsReceived.inc({ source: 'api' });
+      reply.code(201).header('location', `/api/donations/${donation.id}`);
+    } else {
+      reply.header('idempotent-replayed', 'true');
+    }
+    return donationJson(donation);
+  });
+}
+
+async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const { database, metrics, changes } = context;
+  // The page's forms post as a browser does, url-encoded; the parser is added in this plugin only.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.get('/zakat', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    return renderZakatPage({ values: {} });
+  });
+
+  app.post<{ Body: FormValues }>('/zakat', { schema: { hide: true, body: formBody } }, async (request, reply) => {
+    const values = request.body;
+    return renderPage(reply, values, async () => {
+      const now = new Date();
+      const answer = values.form === 'income' ? { income: incomeZakat(incomeRequestFromForm(values), now) } : { wealth: wealthZakat(wealthRequestFromForm(values)) };
+      const result = answer.income ?? answer.wealth!;
+      if (!result.due) return answer;
+      return { ...answer, campaigns: await zakatCampaigns(database, result.currency, now), paymentKey: randomUUID() };
+    });
+  });
+
+  app.post<{ Body: FormValues }>('/zakat/pay', { schema: { hide: true, body: formBody } }, async (request, reply) => {
+    const values = request.body;
+    return renderPage(reply, {}, async () => {
+      const key = checkIdempotencyKey(values.idempotency_key);
+      const { created, donation } = await payZakat(database, changes, key, payRequestFromForm(values));
+      if (created) metrics.donationsReceived.inc({ source: 'api' });
+      reply.code(created ? 201 : 200);
+      const json = donationJson(donation);
+      const campaign = await findCampaign(database, json.campaign_id);
+      return { paid: { id: json.id, amount: json.amount, currency: json.currency, campaign: campaign?.name ?? json.campaign_id } };
+    });
+  });
+}
+
+export async function zakatRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  await apiRoutes(app, context);
+  await pageRoutes(app, context);
+}
