@@ -250,7 +250,15 @@ export async function main(argv: string[]): Promise<number> {
 
 async function runAll(selected: readonly BenchModule[], settings: RunSettings): Promise<number> {
   const startedAt = new Date().toISOString();
-  const about = await environment(settings.serverUrl);
+  let about: Record<string, string | number>;
+  try {
+    about = await environment(settings.serverUrl);
+  } catch (error) {
+    const shown = new URL(settings.serverUrl);
+    if (shown.password) shown.password = 'hidden';
+    console.error(`bench: PostgreSQL at ${shown.toString()} did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
   mkdirSync(RESULTS_DIRECTORY, { recursive: true });
   const results: BenchResult[] = [];
   const failures: { name: string; error: string }[] = [];
@@ -275,11 +283,14 @@ async function runAll(selected: readonly BenchModule[], settings: RunSettings): 
 }
 
 if (import.meta.main) {
+  let code: number;
   try {
-    process.exitCode = await main(process.argv.slice(2));
+    code = await main(process.argv.slice(2));
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`bench: ${error.message}\n${USAGE}`);
-    process.exitCode = 2;
+    if (error instanceof UsageError) console.error(`bench: ${error.message}\n${USAGE}`);
+    else console.error('bench:', error);
+    code = error instanceof UsageError ? 2 : 1;
   }
+  // Exit explicitly: a benchmark that failed half-way may leave a socket or timer that would keep the process up.
+  process.exit(code);
 }

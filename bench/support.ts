@@ -84,7 +84,7 @@ export async function startServerProcess(repositoryDirectory: string, environmen
     await waitUntilReady(child, url);
   } catch (error) {
     await stopChild(child);
-    throw new Error(`amanah serve did not become ready: ${error instanceof Error ? error.message : String(error)}\n${output}`);
+    throw new Error(`amanah serve did not become ready: ${error instanceof Error ? error.message : String(error)}\n${output}`, { cause: error });
   }
   return { url, pid: child.pid!, stop: () => stopChild(child) };
 }
