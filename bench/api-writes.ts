@@ -90,13 +90,31 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   let apiSerial = 0;
   const nextApi = () => donationRequest(campaignId, 'api', apiSerial++);
   let api: Phase;
+  let written = 0;
   try {
     context.log(`API warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s at ${settings.connections} connections`);
     const warmup = await measureApi(server.url, settings.warmupSeconds, settings.connections, nextApi, context.signal);
     api = await measureApi(server.url, settings.durationSeconds, settings.connections, nextApi, context.signal);
-    await checkApiRows(context, warmup.count + api.count, settings.connections);
+    written += warmup.count + api.count;
+    await checkApiRows(context, written, settings.connections);
   } finally {
     await server.stop();
+  }
+
+  // The same API with group commit off: one transaction per request, the path group commit replaces.
+  context.log('starting amanah serve with AMANAH_GROUP_COMMIT=false');
+  const perRequestServer = await startServerProcess(context.repositoryDirectory, {
+    DATABASE_URL: context.databaseUrl, DATABASE_POOL_SIZE: String(poolSize), LOG_LEVEL: 'warn', AMANAH_SEED_DEMO: 'false',
+    AMANAH_GROUP_COMMIT: 'false',
+  });
+  let perRequest: Phase;
+  try {
+    const warmup = await measureApi(perRequestServer.url, settings.warmupSeconds, settings.connections, nextApi, context.signal);
+    perRequest = await measureApi(perRequestServer.url, settings.durationSeconds, settings.connections, nextApi, context.signal);
+    written += warmup.count + perRequest.count;
+    await checkApiRows(context, written, settings.connections * 2);
+  } finally {
+    await perRequestServer.stop();
   }
 
   let referenceSerial = 0;
@@ -112,14 +130,16 @@ export async function run(context: BenchContext): Promise<BenchResult> {
     await Promise.all(clients.map((client) => client.end().catch(() => {})));
   }
   if (context.signal.aborted) throw new Error('stopped before the end');
-  return result(settings, poolSize, api, reference);
+  return result(settings, poolSize, api, perRequest, reference);
 }
 
-function result(settings: Parameters, poolSize: number, api: Phase, reference: Phase): BenchResult {
+function result(settings: Parameters, poolSize: number, api: Phase, perRequest: Phase, reference: Phase): BenchResult {
   const apiRate = api.count / api.elapsedSeconds;
   const referenceRate = reference.count / reference.elapsedSeconds;
   const [apiP50 = Number.NaN, apiP99 = Number.NaN] = api.latency.percentiles(50, 99);
   const [referenceP50 = Number.NaN, referenceP99 = Number.NaN] = reference.latency.percentiles(50, 99);
+  const perRequestRate = perRequest.count / perRequest.elapsedSeconds;
+  const [perRequestP50 = Number.NaN, perRequestP99 = Number.NaN] = perRequest.latency.percentiles(50, 99);
   const round = (value: number, digits: number) => Number(value.toFixed(digits));
   const rate = (value: number) => whole.format(Math.round(value));
   return {
@@ -138,13 +158,19 @@ function result(settings: Parameters, poolSize: number, api: Phase, reference: P
       api_requests_per_second: round(apiRate, 1),
       api_latency_p50_ms: round(apiP50, 2),
       api_latency_p99_ms: round(apiP99, 2),
+      per_request_requests_per_second: round(perRequestRate, 1),
+      per_request_latency_p50_ms: round(perRequestP50, 2),
+      per_request_latency_p99_ms: round(perRequestP99, 2),
+      group_commit_speedup: round(apiRate / perRequestRate, 2),
       reference_transactions: reference.count,
       reference_elapsed_seconds: round(reference.elapsedSeconds, 2),
       reference_transactions_per_second: round(referenceRate, 1),
       reference_latency_p50_ms: round(referenceP50, 2),
       reference_latency_p99_ms: round(referenceP99, 2),
     },
-    notes: 'ratio = API requests/s ÷ reference transactions/s; each unit writes one donor and one pending donation; '
+    notes: 'ratio = API requests/s ÷ reference transactions/s; group_commit_speedup = API with group commit ÷ the same API '
+      + `with AMANAH_GROUP_COMMIT=false (${rate(perRequestRate)} req/s, p50 ${perRequestP50.toFixed(1)} ms, p99 ${perRequestP99.toFixed(1)} ms); `
+      + 'each unit writes one donor and one pending donation; '
       + 'the reference commits each on its own, the API commits however its intake path does.',
   };
 }
