@@ -8,6 +8,7 @@ import { buildApp } from './http/app.ts';
 import { seedDemoData } from './seed/demo.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
+import { startVerificationSchedule } from './verification/schedule.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -19,21 +20,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface StartOptions {
+  /** Migrate, and seed a new database; false in a cluster worker, whose primary did both once (src/cluster.ts). */
+  readonly prepareDatabase?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const prepare = options.prepareDatabase ?? true;
   const database = await openDatabase(config.database);
-  await migrate(database);
+  if (prepare) await migrate(database);
   const app = await buildApp({ config, database, logger: true });
-  if (config.seedDemoData && (await countCampaigns(database)) === 0n) {
+  if (prepare && config.seedDemoData && (await countCampaigns(database)) === 0n) {
     const summary = await seedDemoData(database, new ChangeFeed());
     app.log.info(summary, 'new database: demo campaigns and donations created');
   }
   const url = await app.listen({ port: config.port, host: config.host });
+  const verification = config.payments.providerUrl === undefined ? undefined
+    : await startVerificationSchedule({ config, database, changes: new ChangeFeed(), log: app.log });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       const timer = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
       timer.unref();
       await app.close();
+      await verification?.stop();
       await database.close();
       clearTimeout(timer);
     })();

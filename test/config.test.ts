@@ -44,3 +44,29 @@ test('accepted values are parsed to their types', () => {
   assert.equal(config.seedDemoData, false);
   assert.equal(parseConfig({ DATABASE_URL: 'memory://' }).database.url, 'memory://');
 });
+
+test('payment verification: off without a provider, the seed defaults, and a checked URL', () => {
+  // Proves PAYMENT_* parsing: defaults (50 at once, 30 s), trailing slashes dropped, bad values refused.
+  const off = parseConfig({}).payments;
+  assert.deepEqual({ ...off }, { providerUrl: undefined, concurrency: 50, itemTimeoutMs: 30_000, intervalMs: 60_000, attemptsMax: 5 });
+  assert.ok(Object.isFrozen(off));
+  const on = parseConfig({ PAYMENT_PROVIDER_URL: 'https://pay.example/api/', PAYMENT_VERIFY_CONCURRENCY: '8', PAYMENT_VERIFY_TIMEOUT_MS: '2500' }).payments;
+  assert.equal(on.providerUrl, 'https://pay.example/api');
+  assert.equal(on.concurrency, 8);
+  assert.equal(on.itemTimeoutMs, 2_500);
+  assert.throws(() => parseConfig({ PAYMENT_PROVIDER_URL: 'ftp://pay.example' }), /^ConfigError: PAYMENT_PROVIDER_URL: expected an http/);
+  assert.throws(() => parseConfig({ PAYMENT_PROVIDER_URL: 'https://pay.example/?key=1' }), /PAYMENT_PROVIDER_URL/);
+  assert.throws(() => parseConfig({ PAYMENT_VERIFY_CONCURRENCY: '0' }), /PAYMENT_VERIFY_CONCURRENCY: expected an integer from 1 to 1000/);
+});
+
+test('caching: on by default with a 60 s TTL and 64 MiB, AMANAH_CACHE=off, and a checked REDIS_URL', () => {
+  // Proves the cache settings' defaults and validation; without REDIS_URL there is no second level.
+  const defaults = parseConfig({}).cache;
+  assert.deepEqual({ ...defaults }, { enabled: true, ttlSeconds: 60, bytesMax: 64 * 1024 * 1024, redisUrl: undefined });
+  assert.ok(Object.isFrozen(defaults));
+  assert.equal(parseConfig({ AMANAH_CACHE: 'off' }).cache.enabled, false);
+  assert.equal(parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).cache.redisUrl, 'redis://127.0.0.1:6379/2');
+  assert.throws(() => parseConfig({ AMANAH_CACHE: 'no' }), /^ConfigError: AMANAH_CACHE: expected one of on, off/);
+  assert.throws(() => parseConfig({ REDIS_URL: 'http://127.0.0.1:6379' }), /^ConfigError: REDIS_URL: expected redis:\/\//);
+  assert.throws(() => parseConfig({ AMANAH_CACHE_TTL_SECONDS: '0' }), /AMANAH_CACHE_TTL_SECONDS: expected an integer from 1 to 86400/);
+});

@@ -5,7 +5,7 @@ import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { requireRole } from '../http/auth.ts';
 import { campaignJson, createCampaign, patchCampaign, type CampaignInput, type CampaignPatch } from './campaigns.ts';
-import { findCampaign, listCampaigns, type CampaignStatus, type Fund } from './queries.ts';
+import type { CampaignStatus, Fund } from './queries.ts';
 import { campaignSummary } from '../donations/donations.ts';
 import {
   campaignListSchema, campaignParams, createCampaignBody, listCampaignsQuery, patchCampaignBody, summarySchema,
@@ -16,7 +16,7 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
   const admin = requireRole('admin', database, context.config.adminTokenSha256);
 
   const loadCampaign = async (idOrSlug: string) => {
-    const campaign = await findCampaign(database, idOrSlug);
+    const campaign = await context.caches.campaigns.get(idOrSlug);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${idOrSlug}"`);
     return campaign;
   };
@@ -28,7 +28,7 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
     },
   }, async (request) => {
     const { status, fund, limit, after } = request.query;
-    const rows = await listCampaigns(database, { status, fund, limit, afterId: after === undefined ? undefined : BigInt(after) });
+    const rows = await context.caches.campaigns.list({ status, fund, limit, afterId: after === undefined ? undefined : BigInt(after) });
     return {
       campaigns: rows.map(campaignJson),
       next_cursor: rows.length === limit ? String(rows[rows.length - 1]!.id) : null,

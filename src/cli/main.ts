@@ -5,11 +5,16 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { startServer } from '../server.ts';
+import cluster from 'node:cluster';
+import { runPrimary, WORKERS_MAX } from '../cluster.ts';
 import { seedDemoData } from '../seed/demo.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { findTotalsMismatches } from '../campaigns/queries.ts';
 import { createToken, revokeToken, ROLES, type Role } from '../auth/tokens.ts';
 import { zakatCommand } from '../zakat/cli.ts';
+import { importCommand } from '../imports/command.ts';
+import { verifyPaymentsCommand } from '../verification/cli.ts';
+import { exportCommand } from '../exports/command.ts';
 
 interface Command {
   summary: string;
@@ -33,13 +38,16 @@ async function withDatabase<T>(config: Config, work: (database: Database) => Pro
 const COMMANDS: Record<string, Command> = {
   serve: {
     summary: 'Run the HTTP server (migrates first; seeds demo data into a new database)',
-    usage: 'amanah serve [--port N] [--host H]',
-    options: { ...help, port: { type: 'string' }, host: { type: 'string' } },
+    usage: 'amanah serve [--port N] [--host H] [--workers N]',
+    options: { ...help, port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } },
     async run(config, values) {
       const overrides: Record<string, string> = {};
       if (typeof values.port === 'string') overrides.PORT = values.port;
       if (typeof values.host === 'string') overrides.HOST = values.host;
-      const server = await startServer(Object.keys(overrides).length ? loadConfig(overrides) : config);
+      const settings = Object.keys(overrides).length ? loadConfig(overrides) : config;
+      const workers = workerCount(values.workers, settings);
+      if (workers > 1 && cluster.isPrimary) return runPrimary(settings, workers);
+      const server = await startServer(settings, { prepareDatabase: cluster.isPrimary });
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => { void server.stop().then(() => process.exit(0)); });
       }
@@ -118,9 +126,25 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   zakat: zakatCommand,
+  import: importCommand,
+  'verify-payments': verifyPaymentsCommand,
+  export: exportCommand,
 };
 
 class UsageError extends Error {}
+
+/** `--workers N`: 1 (the default) serves in this process; more need PostgreSQL (PGlite is one process's). */
+function workerCount(raw: unknown, config: Config): number {
+  if (raw === undefined) return 1;
+  if (typeof raw !== 'string' || !/^[0-9]+$/.test(raw) || Number(raw) < 1 || Number(raw) > WORKERS_MAX) {
+    throw new UsageError(`serve: --workers takes a whole number from 1 to ${WORKERS_MAX}`);
+  }
+  const workers = Number(raw);
+  if (workers > 1 && !config.database.url?.startsWith('postgres')) {
+    throw new UsageError('serve: --workers above 1 needs DATABASE_URL=postgres://… (a PGlite database belongs to one process)');
+  }
+  return workers;
+}
 
 function mainHelp(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);

@@ -23,6 +23,9 @@ export interface PoolStats {
   readonly waiting: number;
   readonly max: number;
   readonly acquireTimeouts: number;
+  /** Connections handed out since start, and the time spent waiting for them (engines that pool only). */
+  readonly acquires?: number;
+  readonly acquireWaitMsTotal?: number;
 }
 
 export type Engine = 'postgres' | 'pglite';

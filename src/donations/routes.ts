@@ -5,7 +5,6 @@ import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
-import { findCampaign } from '../campaigns/queries.ts';
 import {
   checkIdempotencyKey, donationJson, getDonation, transitionDonation, type DonationInput,
 } from './donations.ts';
@@ -76,7 +75,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
   }, async (request) => {
     const { status, limit, before } = request.query;
     if (status !== undefined && status !== 'approved') await staff(request, undefined as never);
-    const campaign = await findCampaign(database, request.params.id);
+    const campaign = await context.caches.campaigns.get(request.params.id);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.params.id}"`);
     const rows = await listCampaignDonations(database, {
       campaignId: campaign.id, status: status ?? 'approved', limit, beforeId: before === undefined ? undefined : BigInt(before),

@@ -15,10 +15,17 @@ import { donationRoutes } from '../donations/routes.ts';
 import { healthRoutes } from './health.ts';
 import { docsRoutes } from './docs.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
+import { liveRoutes } from '../live/routes.ts';
+import type { LiveOptions } from '../live/hub.ts';
 import { zakatRoutes } from '../zakat/routes.ts';
+import { importRoutes } from '../imports/routes.ts';
+import { exportRoutes } from '../exports/routes.ts';
+import { analyticsRoutes } from '../analytics/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
+import { createCaches, installCaches } from '../cache/caches.ts';
+import { observerRoutes, registerObserver } from '../observer/routes.ts';
 
 const problemSchema = {
   $id: 'Problem',
@@ -42,6 +49,8 @@ export interface AppOptions {
   logger?: boolean;
   /** The change feed; a new one (listening on the database) when not given. */
   changes?: ChangeFeed;
+  /** The live hub's limits, when a test needs them smaller than the defaults. */
+  live?: Partial<LiveOptions>;
 }
 
 /** Turns anything thrown in a request into an AppError: our own, Fastify's validation and limits, the pool's. */
@@ -68,7 +77,10 @@ export function toAppError(error: FastifyError | Error): AppError {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, database } = options;
+  const caches = createCaches(config, database);
   const app = Fastify({
+    // Cache hits are answered in front of Fastify (src/cache/response-cache.ts); undefined with caching off.
+    serverFactory: caches.serverFactory,
     logger: options.logger ? { level: config.logLevel } : false,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
@@ -87,7 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const intake = new GroupCommitter(database, changes, config.groupCommit);
   // On close every gathered donation is written and answered before the feed and the database go.
   app.addHook('onClose', async () => { await intake.drain(); await changes.stop(); });
-  const context: AppContext = { config, database, metrics, changes, intake };
+  const context: AppContext = { config, database, metrics, changes, intake, caches };
+  installCaches(app, context);
+  // First, so load shedding and the HTTP charts see every route, and later plugins can use app.observer.
+  const observer = await registerObserver(app, context);
 
   app.addSchema(problemSchema);
   app.addSchema(campaignSchema);
@@ -125,6 +140,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => docsRoutes(scope, context));
   await app.register(async (scope) => dashboardRoutes(scope, context));
+  await app.register(async (scope) => observerRoutes(scope, observer));
+  await app.register(async (scope) => liveRoutes(scope, context, options.live));
   await app.register(async (scope) => zakatRoutes(scope, context));
+  await app.register(async (scope) => importRoutes(scope, context));
+  await app.register(async (scope) => exportRoutes(scope, context));
+  await app.register(async (scope) => analyticsRoutes(scope, context));
   return app;
 }

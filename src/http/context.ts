@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { ChangeFeed } from '../events/changes.ts';
 import type { GroupCommitter } from '../donations/group-commit.ts';
+import type { Caches } from '../cache/caches.ts';
 
 export interface AppContext {
   readonly config: Config;
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly changes: ChangeFeed;
   /** Gathers concurrent API donations into one transaction each few milliseconds. */
   readonly intake: GroupCommitter;
+  /** Campaign and response caches, invalidated by `changes`; `caches.cacheStats()` for the observer. */
+  readonly caches: Caches;
 }
 
 export const problemResponse = { $ref: 'Problem#' } as const;

@@ -14,9 +14,16 @@ import { openPostgres } from '../../src/db/postgres.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
-/** The configuration tests run with: the caller's environment, quiet logs, a known admin token. */
+/**
+ * The configuration tests run with: the caller's environment, quiet logs, a known admin token. Shedding on
+ * event-loop delay is off: PGlite runs its queries on the test's own thread, and a test that shed its own
+ * requests because a neighbouring query held the loop would fail by timing. test/observer sets thresholds of its own.
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return parseConfig({ ...process.env, LOG_LEVEL: 'silent', AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN, AMANAH_SEED_DEMO: 'false', ...overrides });
+  return parseConfig({
+    ...process.env, LOG_LEVEL: 'silent', AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN, AMANAH_SEED_DEMO: 'false',
+    AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0', ...overrides,
+  });
 }
 
 export interface TestDatabase {
@@ -29,7 +36,7 @@ export interface TestDatabase {
 
 let databaseSerial = 0;
 
-async function postgresTestDatabase(config: Config, serverUrl: string): Promise<TestDatabase> {
+async function postgresTestDatabase(config: Config, serverUrl: string, overrides: Record<string, string>): Promise<TestDatabase> {
   const fingerprint = migrationsFingerprint();
   const template = `amanah_template_${fingerprint}`;
   const name = `amanah_test_${process.pid}_${Date.now()}_${databaseSerial++}`;
@@ -53,7 +60,8 @@ async function postgresTestDatabase(config: Config, serverUrl: string): Promise<
   const url = withDatabase(serverUrl, name);
   const database = await openPostgres(url, config.database);
   return {
-    database, url, config: testConfig({ DATABASE_URL: url }),
+    // The caller's overrides hold for this database too; only its URL is this test's own.
+    database, url, config: testConfig({ ...overrides, DATABASE_URL: url }),
     async drop() {
       await database.close();
       const cleaner = new pg.Client({ connectionString: serverUrl });
@@ -88,7 +96,7 @@ async function pgliteTestDatabase(config: Config): Promise<TestDatabase> {
 export async function createTestDatabase(overrides: Record<string, string> = {}): Promise<TestDatabase> {
   const config = testConfig(overrides);
   const url = config.database.url;
-  if (url !== undefined && url.startsWith('postgres')) return postgresTestDatabase(config, url);
+  if (url !== undefined && url.startsWith('postgres')) return postgresTestDatabase(config, url, overrides);
   return pgliteTestDatabase(testConfig({ ...overrides, DATABASE_URL: 'memory://' }));
 }
 

@@ -1,0 +1,41 @@
+// Idempotency keys for imported rows: the same row of the same file, imported again (a retry, a resumed run
+// after kill -9, the same file uploaded twice), gets the same key, and the donations table's unique key turns
+// the second insert into "duplicate skipped".
+//
+// With a key column (`--key-column`, e.g. a bank transaction id) the key is that value, scoped to the
+// campaign: `import:<campaign id>:key:<value>`. Without one, the key is the row's position and content:
+// `import:<campaign id>:<ordinal>:<first 128 bits of SHA-256 of the row's fields>`, base64url.
+//
+// Why not a hash of the whole file as its identity: it is only known after the last byte, and the import must
+// write rows while it reads (streaming, and stdin or an upload cannot be read twice). A hash of the first N KiB
+// plus the size is streamable for files but not for stdin (no size), and it gives a file that grew by
+// appended rows (tomorrow's export of the same account) a new identity, so every old row would be imported a
+// second time: silently doubled money. Position plus content behaves better on that common case: the grown
+// file re-imports only its new rows. The trade-offs, stated so users can choose `--key-column` instead:
+// - A file whose rows were reordered, or had a row inserted or deleted in the middle, shifts the positions
+//   of the rows after that point, and those rows import again (they are counted as imported, not skipped).
+// - A row edited after a first import (a corrected amount) is a new row; the old one stays until refunded.
+// - Two different files in one campaign with the same field values at the same position (e.g. two files
+//   with no date or reference column, both starting "Anonymous,10") collide: the second row is counted as a
+//   duplicate. Rows with a timestamp or a reference make that practically impossible.
+// The campaign is part of the key so that one file imported into two campaigns makes donations in both.
+import { hash } from 'node:crypto';
+import type { SourceRecord } from './parse.ts';
+
+const KEY_PREFIX = 'import';
+/** Bytes of the content hash kept in a key: 128 bits, so two rows at one position never collide by chance. */
+const KEY_HASH_BYTES = 16;
+
+/** SHA-256 of what the record says: CSV fields (not the raw text, so CRLF and LF copies agree), or the JSON line. */
+export function recordSha256(record: SourceRecord): Buffer {
+  const content = record.cells === undefined ? record.raw : JSON.stringify(record.cells);
+  return hash('sha256', content, 'buffer');
+}
+
+export function positionKey(campaignId: bigint, ordinal: number, sha256: Buffer): string {
+  return `${KEY_PREFIX}:${campaignId}:${ordinal}:${sha256.subarray(0, KEY_HASH_BYTES).toString('base64url')}`;
+}
+
+export function columnKey(campaignId: bigint, value: string): string {
+  return `${KEY_PREFIX}:${campaignId}:key:${value}`;
+}

@@ -1,0 +1,98 @@
+// Shared by the browser tests: a headless Debian chromium driven by playwright-core (no downloaded browser),
+// and a real amanah server started as a child process on a free loopback port, the way `npm start` runs it.
+// Each launch gets a fresh user-data directory, so no cookie, cache or storage leaks between tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { TEST_ADMIN_TOKEN } from '../helpers/database.ts';
+
+/** Debian's chromium, installed by .ci/run (`apt-get install chromium`). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Flags for a quiet, hermetic headless run: no sandbox (CI runs as root in a container), no GPU, and nothing
+ * that phones home (QUIC probes, component updates, sync, background networking) to keep runs repeatable.
+ */
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+/** A server that has not printed its address by then failed to start; PGlite's cold start takes a few seconds. */
+const SERVER_START_TIMEOUT_MS = 60_000;
+
+export interface LaunchedBrowser {
+  /** The persistent context; open pages with `context.newPage()`. */
+  context: BrowserContext;
+  browser: Browser | null;
+  close(): Promise<void>;
+}
+
+/** Launches chromium with a fresh user-data directory that is deleted on close. */
+export async function launchBrowser(): Promise<LaunchedBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: apt-get install -y chromium`);
+  const userDataDirectory = mkdtempSync(join(tmpdir(), 'amanah-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDirectory, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    context,
+    browser: context.browser(),
+    async close() {
+      await context.close();
+      rmSync(userDataDirectory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ServerProcess {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  /** The admin bearer token the server was started with. */
+  adminToken: string;
+  child: ChildProcess;
+  /** Everything the server logged, for a failing test's message. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `amanah serve` in a child process on a free port (PORT=0, the address read from its log line). The
+ * database is `databaseUrl` when given (a PostgreSQL test database), else in-memory PGlite; no demo data.
+ */
+export async function startServerProcess(options: { databaseUrl?: string | undefined; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', AMANAH_SEED_DEMO: 'false',
+    AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DATABASE_URL: options.databaseUrl ?? 'memory://',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], { cwd: join(import.meta.dirname, '../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${SERVER_START_TIMEOUT_MS} ms:\n${output}`)), SERVER_START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match) { clearTimeout(timer); resolve(match[1]!); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+  });
+  return {
+    url, adminToken: TEST_ADMIN_TOKEN, child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

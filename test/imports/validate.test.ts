@@ -1,0 +1,109 @@
+// Column mapping and per-row validation: what a row must be to become a donation, and the reason it gets if not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { csvFieldReader, isMappingError, ndjsonFieldReader, parseMapSpec } from '../../src/imports/mapping.ts';
+import { prepareRow, type PreparedRow, type ValidationContext } from '../../src/imports/validate.ts';
+import type { SourceRecord } from '../../src/imports/parse.ts';
+import type { CampaignRow } from '../../src/campaigns/queries.ts';
+
+const campaign = {
+  id: 7n, slug: 'ramadan', currency: 'USD', status: 'active', starts_at: null, ends_at: null,
+} as unknown as CampaignRow;
+const now = new Date('2026-03-01T00:00:00Z');
+const context: ValidationContext = { campaign, campaigns: new Map(), currency: 'USD', now };
+const header = ['donator', 'date', 'amount', 'with_comment'];
+const reader = csvFieldReader(header, parseMapSpec('donor_name=donator,donated_at=date'), undefined);
+
+function row(cells: string[], ordinal = 1, using: ValidationContext = context): PreparedRow | string {
+  const record: SourceRecord = { line: ordinal + 1, raw: cells.join(','), cells, object: undefined, malformed: undefined };
+  const fields = reader.read(record);
+  return typeof fields === 'string' ? fields : prepareRow(record, fields, ordinal, using);
+}
+
+test('--map parses target=column pairs and refuses unknown targets, duplicates and malformed pairs', () => {
+  // Proves the --map grammar and its errors.
+  assert.deepEqual([...parseMapSpec(' donor_name = donator , donated_at=date ')], [['donor_name', 'donator'], ['donated_at', 'date']]);
+  assert.equal(parseMapSpec(undefined).size, 0);
+  for (const bad of ['donor=x', 'amount', 'amount=', 'amount=a,amount=b']) {
+    assert.throws(() => parseMapSpec(bad), isMappingError, bad);
+  }
+});
+
+test('the mapping is checked against the header before any row', () => {
+  // Proves that a mapped column missing from the file, or a file with no amount, stops the import at once.
+  assert.throws(() => csvFieldReader(header, parseMapSpec('donor_name=donor'), undefined), /no column "donor"/);
+  assert.throws(() => csvFieldReader(['name', 'when'], parseMapSpec(''), undefined), /no amount column/);
+  assert.throws(() => csvFieldReader(header, parseMapSpec(''), 'reference'), /--key-column reference/);
+  assert.deepEqual([...csvFieldReader(header, parseMapSpec('amount_minor=amount'), undefined).provides], ['amount_minor']);
+});
+
+test('a GDQ row becomes a donation in minor units, and "(Anonymous)" an anonymous donor', () => {
+  // Proves the happy path on the GDQ file's shape, including the key derived from position and content.
+  const named = row(['Van Camp, Alex (Lange)', '2017-01-07T04:35:33Z', '5', 'TRUE']) as PreparedRow;
+  assert.equal(named.amountMinor, 500n);
+  assert.equal(named.donorName, 'Van Camp, Alex (Lange)');
+  assert.equal(named.anonymous, false);
+  assert.equal(named.donatedAt, '2017-01-07T04:35:33.000Z');
+  assert.match(named.key, /^import:7:1:[A-Za-z0-9_-]{22}$/);
+  const anonymous = row(['(Anonymous)', '2017-01-07T04:11:23Z', '12.34', 'TRUE']) as PreparedRow;
+  assert.equal(anonymous.anonymous, true);
+  assert.equal(anonymous.donorName, '');
+  assert.equal(anonymous.amountMinor, 1234n);
+});
+
+test('the same row at the same position has the same key; another position or content has another', () => {
+  // Proves the exactly-once key: stable for a re-import, distinct for identical rows at different positions.
+  const cells = ['(Anonymous)', '2017-01-07T04:11:23Z', '5', 'TRUE'];
+  const first = row(cells, 10) as PreparedRow;
+  assert.equal((row([...cells], 10) as PreparedRow).key, first.key);
+  assert.notEqual((row(cells, 11) as PreparedRow).key, first.key);
+  assert.notEqual((row(['(Anonymous)', '2017-01-07T04:11:23Z', '6', 'TRUE'], 10) as PreparedRow).key, first.key);
+});
+
+test('bad rows get a reason naming the field', () => {
+  // Proves each rejection rule: money, dates, campaign window and currency, text limits, field count.
+  const date = '2017-01-07T04:35:33Z';
+  const cases: [string[], RegExp][] = [
+    [['A', date, 'abc', 'TRUE'], /^amount: .*not a decimal number/],
+    [['A', date, '0', 'TRUE'], /^amount: must be greater than zero/],
+    [['A', date, '1.234', 'TRUE'], /^amount: .*3 decimals/],
+    [['A', date, '-5', 'TRUE'], /^amount: .*negative/],
+    [['A', date, '', 'TRUE'], /^amount: the row has no amount/],
+    [['A', date, '1,000.00', 'TRUE'], /^amount: /],
+    [['A', 'yesterday', '5', 'TRUE'], /^donated_at: /],
+    [['A', '2026-03-05T00:00:00Z', '5', 'TRUE'], /^donated_at: .*in the future/],
+    [['x'.repeat(201), date, '5', 'TRUE'], /^donor_name: longer than 200/],
+    [['A', date, '5'], /has 3 fields; the header has 4/],
+    [['A\u0000', date, '5', 'TRUE'], /NUL/],
+  ];
+  for (const [cells, reason] of cases) assert.match(row(cells) as string, reason, cells.join('|'));
+  const idr = { ...context, currency: 'IDR' };
+  assert.match(row(['A', date, '5', 'TRUE'], 1, idr) as string, /^currency: campaign "ramadan" takes USD, not IDR/);
+  const windowed = { ...context, campaign: { ...campaign, starts_at: new Date('2018-01-01T00:00:00Z') } as CampaignRow };
+  assert.match(row(['A', date, '5', 'TRUE'], 1, windowed) as string, /^campaign: .*starts at/);
+});
+
+test('a bare date is midnight UTC, and an empty date means now', () => {
+  // Proves the two date forms bank exports use besides full timestamps.
+  assert.equal((row(['A', '2017-01-07', '5', 'TRUE']) as PreparedRow).donatedAt, '2017-01-07T00:00:00.000Z');
+  assert.equal((row(['A', '', '5', 'TRUE']) as PreparedRow).donatedAt, null);
+});
+
+test('NDJSON rows read members by target name or map, with exact amounts, emails and flags', () => {
+  // Proves the NDJSON reader and the email, anonymous and key-column rules.
+  const ndjson = ndjsonFieldReader(parseMapSpec('donor_email=email'), 'ref');
+  const record = (object: Record<string, string>): SourceRecord => ({ line: 1, raw: JSON.stringify(object), cells: undefined, object, malformed: undefined });
+  const check = (object: Record<string, string>) => {
+    const fields = ndjson.read(record(object));
+    return typeof fields === 'string' ? fields : prepareRow(record(object), fields, 1, context);
+  };
+  const good = check({ amount: '10.10', email: 'A@Example.org', anonymous: 'yes', ref: 'TX-1' }) as PreparedRow;
+  assert.equal(good.amountMinor, 1010n);
+  assert.equal(good.email, 'A@Example.org');
+  assert.equal(good.anonymous, true);
+  assert.equal(good.key, 'import:7:key:TX-1');
+  assert.match(check({ amount: '1', email: 'not-an-email', ref: 'x' }) as string, /^donor_email: /);
+  assert.match(check({ amount: '1', anonymous: 'maybe', ref: 'x' }) as string, /^anonymous: /);
+  assert.match(check({ amount: '1', ref: ' ' }) as string, /^key: the key column is empty/);
+  assert.match(check({ amount: '1', amount_minor: '100', ref: 'x' }) as string, /both amount and amount_minor/);
+});
