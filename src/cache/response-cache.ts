@@ -192,8 +192,8 @@ export class ResponseCache {
     const entry = this.#entries.get(request.url);
     if (entry === undefined) return false;
     this.counters.hits += 1;
-    const chosen = chooseVariant(entry, request.headers['accept-encoding']);
-    if (notModified(entry, request.headers['if-none-match'])) {
+    const chosen = entry.br === undefined ? entry.identity : chooseVariant(entry, rawHeader(request, 'accept-encoding'));
+    if (notModified(entry, rawHeader(request, 'if-none-match'))) {
       response.writeHead(304, chosen.rawNotModified as string[]);
       response.end();
     } else {
@@ -223,6 +223,19 @@ export class ResponseCache {
   stats(): CacheStats {
     return this.counters.snapshot('responses', this.#entries);
   }
+}
+
+/**
+ * A request header read straight from rawHeaders (the first of its name). Node builds `request.headers` on first
+ * use, lower-casing every name; a hit that needs one or two headers skips that work.
+ */
+function rawHeader(request: IncomingMessage, name: string): string | undefined {
+  const raw = request.rawHeaders;
+  for (let index = 0; index < raw.length; index += 2) {
+    const key = raw[index]!;
+    if (key.length === name.length && key.toLowerCase() === name) return raw[index + 1];
+  }
+  return undefined;
 }
 
 function numberOption(options: Record<string, unknown>, name: string): number | undefined {

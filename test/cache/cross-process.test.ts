@@ -5,6 +5,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startServerProcess, type ServerProcess } from '../../bench/support.ts';
@@ -86,28 +87,32 @@ interface Cluster {
   readonly child: ChildProcess;
   readonly base: string;
   readonly exited: Promise<number | null>;
+  /** Workers that have logged "Server listening" since the start (a replacement counts again). */
+  listened(): number;
 }
 
 async function startCluster(url: string, workers: number): Promise<Cluster> {
   const port = await freePort();
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', '--workers', String(workers)], {
-    cwd: REPOSITORY, stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...serverEnvironment(url), PORT: String(port), HOST: '127.0.0.1' },
+    cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'pipe'],
+    // Info level, for each worker's "Server listening" line: a forked worker is not serving until it logs it.
+    env: { ...process.env, ...serverEnvironment(url), LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1' },
   });
   child.stderr!.resume();
+  let listened = 0;
+  createInterface({ input: child.stdout! }).on('line', (line) => { if (line.includes('Server listening at')) listened += 1; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
+  const cluster: Cluster = { child, base: `http://127.0.0.1:${port}`, exited, listened: () => listened };
+  await until(() => listened >= workers && childPids(child.pid!).length === workers, `serve --workers ${workers} listening`);
+  return cluster;
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
   const startedAt = performance.now();
-  while (performance.now() - startedAt < SERVER_READY_DEADLINE_MS && child.exitCode === null) {
-    try {
-      if ((await fetch(`${base}/readyz`)).status === 200 && childPids(child.pid!).length === workers) return { child, base, exited };
-    } catch {
-      // Not listening yet.
-    }
+  while (!condition()) {
+    if (performance.now() - startedAt > SERVER_READY_DEADLINE_MS) throw new Error(`${what}: not within ${SERVER_READY_DEADLINE_MS} ms`);
     await sleep(50);
   }
-  child.kill('SIGKILL');
-  throw new Error(`serve --workers ${workers} did not become ready`);
 }
 
 /** The processes a process started (Linux /proc). */
@@ -153,13 +158,10 @@ describe('amanah serve --workers', () => {
     if (cluster === undefined) return t.skip(SKIP_PGLITE);
     const primary = cluster.child.pid!;
     const [victim, survivor] = childPids(primary);
+    const listenedBefore = cluster.listened();
     process.kill(victim!, 'SIGKILL');
-    let replaced: number[] = [];
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      replaced = childPids(primary);
-      if (replaced.length === 2 && !replaced.includes(victim!)) break;
-      await sleep(50);
-    }
+    await until(() => cluster!.listened() > listenedBefore, 'a replacement worker listening');
+    const replaced = childPids(primary);
     assert.equal(replaced.length, 2);
     assert.ok(!replaced.includes(victim!) && replaced.includes(survivor!));
     assert.equal((await fetch(`${cluster.base}/healthz`)).status, 200);
