@@ -32,6 +32,12 @@ export type Engine = 'postgres' | 'pglite';
 
 export type NotificationHandler = (payload: string) => void;
 
+/**
+ * Handed to every handler after the LISTEN connection was lost and re-established: notifications sent in
+ * between are gone, so a listener that keeps derived state (a cache) must treat everything as changed.
+ */
+export const LISTEN_GAP = '\u0000listen-gap';
+
 export interface Database extends Queryable {
   readonly engine: Engine;
   /** Runs `work` in one transaction on one connection; commits if it resolves, rolls back if it throws. */

@@ -1,7 +1,7 @@
 // PostgreSQL through node-postgres: one pool per process, sized and timed by configuration.
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
-import type { Database, NotificationHandler, PoolStats, QueryResult, Transaction } from './database.ts';
+import { LISTEN_GAP, type Database, type NotificationHandler, type PoolStats, type QueryResult, type Transaction } from './database.ts';
 import { SqlState, sqlState } from './sqlstate.ts';
 
 const INT8_OID = 20;
@@ -150,6 +150,7 @@ export class PostgresDatabase implements Database {
       for (const [channel, handlers] of this.#handlers) {
         if (handlers.size > 0) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
       }
+      for (const handlers of this.#handlers.values()) for (const handler of handlers) handler(LISTEN_GAP);
     } catch {
       await this.#reconnectListener(attempt + 1);
     }

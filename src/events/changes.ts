@@ -4,7 +4,7 @@
 // commit and in commit order (PGlite delivers its own notifications the same way). Caches invalidate on it and
 // the live dashboard pushes it, so scaling out needs no new infrastructure.
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../db/database.ts';
+import { LISTEN_GAP, type Database, type Queryable } from '../db/database.ts';
 
 export const CHANGES_CHANNEL = 'amanah_changes';
 /** NOTIFY payloads must stay under 8000 bytes; past this many ids a change is sent as "everything changed". */
@@ -88,6 +88,12 @@ export class ChangeFeed {
   }
 
   #receive(payload: string): void {
+    if (payload === LISTEN_GAP) {
+      // Changes made while this process could not hear may be lost: everything is to be treated as changed.
+      const everything: ChangeEvent = { campaignIds: 'all', donationIds: 'all', origin: 'listen-gap' };
+      for (const handler of this.#handlers) handler(everything);
+      return;
+    }
     let event: ChangeEvent;
     try {
       event = JSON.parse(payload) as ChangeEvent;
