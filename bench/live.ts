@@ -23,6 +23,7 @@
 // (heap spaces, JIT code), which would otherwise be charged to the subscribers; the reference is measured alike.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext, BenchResult } from './run.ts';
 import { freePort, LatencyRecorder } from './support.ts';
@@ -98,6 +99,12 @@ function residentBytes(pid: number): number {
   return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux; clock ticks at the usual 100 Hz). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function heapUsedBytes(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
   const match = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text);
@@ -163,6 +170,8 @@ interface Approvals {
   latency: LatencyRecorder;
   count: number;
   failed: number;
+  /** Failed approvals by HTTP status (503: the server shed load), or 'network'. */
+  failures: Record<string, number>;
   seconds: number;
   /** How far behind its schedule the last approval was sent (the approver or the server could not keep up). */
   lagMs: number;
@@ -170,7 +179,8 @@ interface Approvals {
 
 /** Open-loop approvals at `ratePerSecond`, round-robin over the campaigns, at most APPROVALS_IN_FLIGHT_MAX at once. */
 async function approve(url: string, queues: Map<string, string[]>, ratePerSecond: number, seconds: number, signal: AbortSignal): Promise<Approvals> {
-  const result: Approvals = { answeredMs: new Map(), latency: new LatencyRecorder(LATENCY_SAMPLES_MAX), count: 0, failed: 0, seconds: 0, lagMs: 0 };
+  const result: Approvals = { answeredMs: new Map(), latency: new LatencyRecorder(LATENCY_SAMPLES_MAX), count: 0, failed: 0, failures: {}, seconds: 0, lagMs: 0 };
+  const fail = (reason: string) => { result.failed += 1; result.failures[reason] = (result.failures[reason] ?? 0) + 1; };
   const lanes = [...queues].map(([campaignId, donationIds]) => ({ campaignId, donationIds, next: 0 }));
   for (const lane of lanes) result.answeredMs.set(lane.campaignId, []);
   const inFlight = new Set<Promise<void>>();
@@ -187,11 +197,11 @@ async function approve(url: string, queues: Map<string, string[]>, ratePerSecond
     const request: Promise<void> = fetch(`${url}/api/donations/${donationId}/approve`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
       .then(async (response) => {
         await response.arrayBuffer();
-        if (!response.ok) { result.failed += 1; return; }
+        if (!response.ok) { fail(String(response.status)); return; }
         result.answeredMs.get(lane.campaignId)!.push(performance.timeOrigin + performance.now());
         result.latency.record(performance.now() - sentMs);
         result.count += 1;
-      }, () => { result.failed += 1; })
+      }, () => { fail('network'); })
       .finally(() => { inFlight.delete(request); });
     inFlight.add(request);
   }
@@ -275,12 +285,19 @@ async function runAmanah(context: BenchContext, settings: Settings) {
     await waitUntilReady(server, url);
     const phase = await connect(subscribers, server.pid!, url, `${url}/api/live`, settings.subscribers, true);
     context.log(`${phase.opened} subscribers connected (${phase.failed} failed); approving ${settings.ratePerSecond}/s for ${settings.seconds} s`);
+    const cpuBefore = { server: cpuSeconds(server.pid!), subscribers: cpuSeconds(subscribers.child.pid!), approver: process.cpuUsage() };
     const approvals = await approve(url, queues, settings.ratePerSecond, settings.seconds, context.signal);
     await sleep(DRAIN_MS);
+    const approverCpu = process.cpuUsage(cpuBefore.approver);
+    const cpu = {
+      server: cpuSeconds(server.pid!) - cpuBefore.server,
+      subscribers: cpuSeconds(subscribers.child.pid!) - cpuBefore.subscribers,
+      approver: (approverCpu.user + approverCpu.system) / 1e6,
+    };
     const residentLoaded = residentBytes(server.pid!);
     const collected = await subscribers.collect();
     const stats = await (await fetch(`${url}/api/live/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json() as Record<string, number>;
-    return { phase, approvals, collected, stats, residentLoaded, delivery: deliveries(collected.sampled, approvals) };
+    return { phase, approvals, collected, stats, residentLoaded, cpu, delivery: deliveries(collected.sampled, approvals) };
   } finally {
     await stop(subscribers.child);
     await stop(server);
@@ -346,6 +363,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
       approvals: amanah.approvals.count,
       approvals_per_second: round(amanah.approvals.count / amanah.approvals.seconds),
       approvals_failed: amanah.approvals.failed,
+      approvals_failed_by_status: JSON.stringify(amanah.approvals.failures),
       approver_lag_ms: round(amanah.approvals.lagMs),
       approval_latency_p50_ms: round(approveP50!, 2),
       approval_latency_p99_ms: round(approveP99!, 2),
@@ -368,6 +386,12 @@ export async function run(context: BenchContext): Promise<BenchResult> {
       server_resident_mb_connected: round(amanah.phase.residentAfter / 1048576),
       server_resident_mb_after_load: round(amanah.residentLoaded / 1048576),
       server_bytes_written: amanah.stats.bytesWritten ?? Number.NaN,
+      server_last_fan_out_ms: round(amanah.stats.lastFanOutMs ?? Number.NaN),
+      // Where the machine's CPU went while approving (seconds of CPU per second of the run; 2 = both cores).
+      server_cpu_cores: round(amanah.cpu.server / amanah.approvals.seconds, 2),
+      subscribers_process_cpu_cores: round(amanah.cpu.subscribers / amanah.approvals.seconds, 2),
+      approver_cpu_cores: round(amanah.cpu.approver / amanah.approvals.seconds, 2),
+      load_average_1m_at_end: round(loadavg()[0]!, 2),
       reference_resident_bytes_per_connection: Math.round(referenceBytes),
       reference_fan_out_p50_ms: round(fanOutP50!),
       reference_fan_out_p99_ms: round(fanOutP99!),

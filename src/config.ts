@@ -65,7 +65,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly seedDemoData: boolean;
-  /** Live dashboard streams one process holds (each is a socket, a file descriptor and about 10 KB). */
+  /** Live dashboard streams one process holds (each is a socket, a file descriptor and ~17 KB resident: bench/live.ts). */
   readonly liveSubscribersMax: number;
   readonly loadShedding: LoadSheddingConfig;
   readonly groupCommit: GroupCommitConfig;

@@ -119,7 +119,7 @@ function importRequest(values: Record<string, unknown>, positionals: string[]): 
     status: oneOf(values, 'status', ['approved', 'pending'], 'approved'),
     keyColumn: flag(values, 'key-column'), format: formatOf(values, path), batchRows: wholeNumber(values, 'batch-rows', IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX), actor: actor(),
     sourceName: path === '-' ? 'stdin' : basename(path), bytesTotal: path === '-' ? null : statSync(path).size,
-    writeMethod: oneOf<WriteMethod>(values, 'write-method', ['copy', 'unnest'], IMPORT_WRITE_METHOD_DEFAULT),
+    writeMethod: oneOf<WriteMethod>(values, 'write-method', ['copy', 'staging', 'unnest'], IMPORT_WRITE_METHOD_DEFAULT),
     writers: wholeNumber(values, 'writers', IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX), options,
   };
 }

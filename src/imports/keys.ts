@@ -26,9 +26,12 @@ const KEY_PREFIX = 'import';
 /** Bytes of the content hash kept in a key: 128 bits, so two rows at one position never collide by chance. */
 const KEY_HASH_BYTES = 16;
 
-/** SHA-256 of what the record says: CSV fields (not the raw text, so CRLF and LF copies agree), or the JSON line. */
+/**
+ * SHA-256 of what the record says: the CSV fields (not the raw text, so CRLF and LF copies, or another quoting
+ * style, agree), joined by U+0000, which a valid record cannot contain; or the JSON line.
+ */
 export function recordSha256(record: SourceRecord): Buffer {
-  const content = record.cells === undefined ? record.raw : JSON.stringify(record.cells);
+  const content = record.cells === undefined ? record.raw : record.cells.join('\u0000');
   return hash('sha256', content, 'buffer');
 }
 

@@ -142,16 +142,26 @@ export async function runImport(database: Database, source: ByteSource, checked:
 
 /** The rows and rejects gathered for the next batch; keys seen in it, to drop in-batch duplicates early. */
 class BatchBuilder {
+  /** Keys from position and content are unique by construction; only key-column keys can repeat. */
+  readonly keyed: boolean;
   rows: PreparedRow[] = [];
   rejects: Reject[] = [];
   keys = new Set<string>();
   duplicates = 0;
+
+  constructor(keyed: boolean) {
+    this.keyed = keyed;
+  }
 
   get size(): number {
     return this.rows.length + this.rejects.length + this.duplicates;
   }
 
   add(row: PreparedRow): void {
+    if (!this.keyed) {
+      this.rows.push(row);
+      return;
+    }
     if (this.keys.has(row.key)) {
       this.duplicates += 1;
       return;
@@ -181,7 +191,7 @@ class ImportLoop {
   readonly #startedAt = performance.now();
   #reader: FieldReader | undefined;
   #ordinal = 0;
-  #builder = new BatchBuilder();
+  readonly #builder: BatchBuilder;
   readonly #writers: number;
   /** Batches being written, oldest first. */
   readonly #inFlight: Promise<void>[] = [];
@@ -192,6 +202,7 @@ class ImportLoop {
   constructor(database: Database, checked: CheckedImport, importId: bigint, writer: BatchWriter, writers: number, hooks: ImportHooks) {
     this.#database = database;
     this.#writers = writers;
+    this.#builder = new BatchBuilder(checked.request.keyColumn !== undefined);
     this.#request = checked.request;
     this.#writer = writer;
     this.#hooks = hooks;

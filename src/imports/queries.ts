@@ -103,6 +103,7 @@ export interface Reject {
 /** The counters of one batch; `offered` counts its valid rows, the ones deduplicated in memory included. */
 export interface BatchCounters {
   importId: bigint;
+  status: ImportedStatus;
   rowsRead: number;
   bytesRead: number;
   offered: number;
@@ -169,8 +170,10 @@ const APPROVED_TOTALS = `
 function batchStatement(source: string, approved: boolean): string {
   return `with input as (${source}
 ), fresh as materialized (
+  -- The sequence is named once (an InitPlan): pg_get_serial_sequence's text cast to regclass per row cost
+  -- 23 ms of catalog lookups per 5,000 rows, against 2 ms for 5,000 nextval calls on a resolved sequence.
   select i.*, case when i.email is null and i.donor_ref is null
-                   then nextval(pg_get_serial_sequence('donors', 'id')) end as own_donor_id
+                   then nextval((select pg_get_serial_sequence('donors', 'id')::regclass)) end as own_donor_id
     from input i
 ), email_donors as (
   insert into donors as r (display_name, email, anonymous)
@@ -276,6 +279,149 @@ export function copyLines(rows: readonly PreparedRow[]): string {
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index]!;
     text += `${row.campaignId}\t${copyText(row.key)}\t${row.amountMinor}\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}\t${copyText(row.email)}\t${copyText(row.donorRef)}\t${copyText(row.externalRef)}\t${row.donatedAt ?? '\\N'}\t\\\\x${row.requestSha256.toString('hex')}\t${index}\n`;
+  }
+  return text;
+}
+
+// The direct COPY path (writer.ts, copyWriter): the batch's new rows are COPYed straight into donors, donations
+// and campaign_donors, which PostgreSQL writes with multi-row inserts, and these statements do the rest.
+
+/** The keys of the batch that are already taken (one index probe each). */
+export async function findTakenKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {
+  const { rows } = await db.query<{ idempotency_key: string }>(
+    'select idempotency_key from donations where idempotency_key = any($1::text[])', [keys]);
+  return new Set(rows.map((row) => row.idempotency_key));
+}
+
+/** Draws `count` donor ids from the donors' identity sequence, in one round trip. */
+export async function drawDonorIds(db: Queryable, count: number): Promise<bigint[]> {
+  if (count === 0) return [];
+  const { rows } = await db.query<{ id: bigint }>(
+    `select nextval((select pg_get_serial_sequence('donors', 'id')::regclass)) as id from generate_series(1, $1)`, [count]);
+  return rows.map((row) => row.id);
+}
+
+export interface KeyedDonor {
+  name: string;
+  email: string | null;
+  donorRef: string | null;
+  anonymous: boolean;
+}
+
+/** Upserts donors known by email (else by donor reference), as the API does; returns each one's id by key. */
+export async function upsertKeyedDonors(db: Queryable, donors: readonly KeyedDonor[]): Promise<Map<string, bigint>> {
+  const byEmail = new Map<string, KeyedDonor>();
+  const byRef = new Map<string, KeyedDonor>();
+  // The last row of a donor wins its name, as a later API donation would; sorted, so concurrent batches lock in one order.
+  for (const donor of donors) {
+    if (donor.email !== null) byEmail.set(donor.email.toLowerCase(), donor);
+    else byRef.set(donor.donorRef!, donor);
+  }
+  const emails = [...byEmail.keys()].sort();
+  const refs = [...byRef.keys()].sort();
+  const { rows } = await db.query<{ key: string; id: bigint }>(
+    `with by_email as (
+       insert into donors as r (display_name, email, anonymous)
+       select * from unnest($1::text[], $2::text[], $3::boolean[])
+       on conflict ((lower(email))) where email is not null
+       do update set display_name = excluded.display_name, anonymous = excluded.anonymous
+       returning 'email:' || lower(r.email) as key, r.id
+     ), by_ref as (
+       insert into donors as r (display_name, external_ref, anonymous)
+       select * from unnest($4::text[], $5::text[], $6::boolean[])
+       on conflict (external_ref) where external_ref is not null
+       do update set display_name = excluded.display_name, anonymous = excluded.anonymous
+       returning 'ref:' || r.external_ref as key, r.id
+     )
+     select key, id from by_email union all select key, id from by_ref`,
+    [emails.map((key) => byEmail.get(key)!.name), emails.map((key) => byEmail.get(key)!.email), emails.map((key) => byEmail.get(key)!.anonymous),
+      refs.map((key) => byRef.get(key)!.name), refs, refs.map((key) => byRef.get(key)!.anonymous)],
+  );
+  return new Map(rows.map((row) => [row.key, row.id]));
+}
+
+/** The key upsertKeyedDonors returns a donor's id under. */
+export function keyedDonorKey(donor: { email: string | null; donorRef: string | null }): string {
+  return donor.email !== null ? `email:${donor.email.toLowerCase()}` : `ref:${donor.donorRef}`;
+}
+
+/**
+ * Adds approved donations of donors that may have given before to campaign_donors; returns, per campaign, how
+ * many of them are new donors there (their count went from 0 to this batch's).
+ */
+export async function addCampaignDonors(db: Queryable, pairs: readonly { campaignId: bigint; donorId: bigint; donations: number }[]): Promise<Map<bigint, number>> {
+  const sorted = [...pairs].sort((a, b) => (a.campaignId === b.campaignId ? Number(a.donorId - b.donorId) : Number(a.campaignId - b.campaignId)));
+  const { rows } = await db.query<{ campaign_id: bigint; donors: bigint }>(
+    `with input as (
+       select * from unnest($1::bigint[], $2::bigint[], $3::bigint[]) as i(campaign_id, donor_id, donations)
+     ), added as (
+       insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
+       select campaign_id, donor_id, donations from input
+       on conflict (campaign_id, donor_id) do update set approved_count = cd.approved_count + excluded.approved_count
+       returning cd.campaign_id, cd.donor_id, cd.approved_count
+     )
+     select a.campaign_id, count(*) filter (where a.approved_count = i.donations) as donors
+       from added a join input i using (campaign_id, donor_id) group by a.campaign_id`,
+    [sorted.map((pair) => pair.campaignId), sorted.map((pair) => pair.donorId), sorted.map((pair) => pair.donations)],
+  );
+  return new Map(rows.map((row) => [row.campaign_id, Number(row.donors)]));
+}
+
+export interface CampaignTotalsDelta {
+  campaignId: bigint;
+  amountMinor: bigint;
+  donations: number;
+  donors: number;
+}
+
+/** Moves the campaigns' maintained totals by what the batch added, in campaign id order. */
+export async function addToCampaignTotals(db: Queryable, deltas: readonly CampaignTotalsDelta[]): Promise<void> {
+  const sorted = [...deltas].sort((a, b) => Number(a.campaignId - b.campaignId));
+  await db.query(
+    `update campaigns c
+        set raised_minor = c.raised_minor + d.amount, donation_count = c.donation_count + d.donations,
+            donor_count = c.donor_count + d.donors, updated_at = now()
+       from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) as d(id, amount, donations, donors)
+      where c.id = d.id`,
+    [sorted.map((delta) => delta.campaignId), sorted.map((delta) => delta.amountMinor), sorted.map((delta) => delta.donations), sorted.map((delta) => delta.donors)],
+  );
+}
+
+/** Stores the batch's rejects and moves the run's counters by what the batch did. */
+export async function recordBatch(db: Queryable, rejects: readonly Reject[], counters: BatchCounters, imported: number): Promise<void> {
+  await db.query(
+    `with rejects as (
+       insert into import_rejects (import_id, line_number, original_line, reason)
+       select $1, line, raw, reason from unnest($2::bigint[], $3::text[], $4::text[]) as r(line, raw, reason)
+       on conflict (import_id, line_number) do nothing
+     )
+     update imports
+        set rows_read = rows_read + $5, bytes_read = greatest(bytes_read, $6), imported = imported + $7,
+            duplicates = duplicates + $8 - $7, rejected = rejected + cardinality($2::bigint[]), updated_at = now()
+      where id = $1`,
+    [counters.importId, rejects.map((reject) => reject.line), rejects.map((reject) => withoutNul(reject.raw)),
+      rejects.map((reject) => withoutNul(reject.reason).slice(0, 1000)), counters.rowsRead, counters.bytesRead, imported, counters.offered],
+  );
+}
+
+/** COPY text for the donors made one per row: their drawn id, name and anonymity. */
+export function donorCopyLines(rows: readonly PreparedRow[], ids: readonly bigint[]): string {
+  let text = '';
+  for (let index = 0; index < rows.length; index += 1) {
+    text += `${ids[index]}\t${copyText(rows[index]!.donorName)}\t${rows[index]!.anonymous ? 't' : 'f'}\n`;
+  }
+  return text;
+}
+
+export const DONATION_COPY_COLUMNS = `campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
+  request_sha256, external_ref, donated_at, import_id`;
+
+/** COPY text for the donations, in DONATION_COPY_COLUMNS order; a row without a date is dated `now`. */
+export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly bigint[], status: ImportedStatus, importId: bigint, now: string): string {
+  let text = '';
+  for (let index = 0; index < rows.length; index += 1) {
+    const row = rows[index]!;
+    text += `${row.campaignId}\t${donorIds[index]}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256.toString('hex')}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
   }
   return text;
 }

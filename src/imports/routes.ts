@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Database } from '../db/database.ts';
 import type { AppContext } from '../http/context.ts';
@@ -127,6 +127,7 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
   const staff = requireRole('staff', database, config.adminTokenSha256);
   const uploads = join(tmpdir(), 'amanah-imports');
   const running = new Map<bigint, { controller: AbortController; done: Promise<unknown> }>();
+  let receiving = 0;
 
   // The body is not parsed here: the handler streams it to disk (Fastify's bodyLimit does not apply to it).
   app.addContentTypeParser(Object.keys(CONTENT_TYPES), (_request, payload, done) => done(null, payload));
@@ -150,7 +151,17 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     if (importRequest.bytesTotal !== null && importRequest.bytesTotal > IMPORT_UPLOAD_BYTES_MAX) {
       throw new AppError('payload_too_large', `the upload is larger than ${IMPORT_UPLOAD_BYTES_MAX} bytes`);
     }
-    if (running.size >= IMPORT_RUNS_CONCURRENT_MAX) throw new AppError('overloaded', `${running.size} imports are running in this process`, {}, 30);
+    // A slot is held from here, so uploads still arriving count against the limit too.
+    if (running.size + receiving >= IMPORT_RUNS_CONCURRENT_MAX) throw new AppError('overloaded', `${running.size + receiving} imports are running in this process`, {}, 30);
+    receiving += 1;
+    try {
+      return await receive(request, reply, format, importRequest);
+    } finally {
+      receiving -= 1;
+    }
+  });
+
+  async function receive(request: FastifyRequest<{ Querystring: ImportQuery; Body: Readable }>, reply: FastifyReply, format: ImportFormat, importRequest: ImportRequest) {
     const checkedImport = await checked(database, importRequest);
     const run = await insertImport(database, {
       campaignId: checkedImport.campaign?.id ?? null, status: 'receiving', format, sourceName: importRequest.sourceName,
@@ -178,7 +189,7 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     running.set(run.id, { controller, done });
     reply.code(202).header('location', `/api/imports/${run.id}`);
     return { id: String(run.id), status: 'running', url: `/api/imports/${run.id}` };
-  });
+  }
 
   app.get<{ Params: { id: string } }>('/api/imports/:id', {
     preHandler: staff,

@@ -29,6 +29,8 @@ export interface PreparedRow {
   readonly line: number;
   readonly raw: string;
   readonly campaignId: bigint;
+  /** The campaign's currency, which the row's currency (if it states one) was checked against. */
+  readonly currency: string;
   readonly key: string;
   readonly amountMinor: bigint;
   readonly donorName: string;
@@ -152,7 +154,7 @@ export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: num
   }
   const requestSha256 = recordSha256(record);
   return {
-    line: record.line, raw: record.raw, campaignId: campaign.id,
+    line: record.line, raw: record.raw, campaignId: campaign.id, currency: campaign.currency,
     key: keyOf(fields, campaign.id, ordinal, requestSha256),
     amountMinor, ...donor, externalRef,
     donatedAt: donatedAt === null ? null : donatedAt.toISOString(),

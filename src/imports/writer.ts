@@ -20,10 +20,11 @@ import { ChangeSet, type ChangeEvent, type ChangeFeed } from '../events/changes.
 import type { PreparedRow } from './validate.ts';
 import {
   BATCH_COLUMNS, CREATE_STAGING, STAGING_TABLE, copyLines, writeBatchFromStaging, writeBatchUnnest,
-  type ImportedStatus, type Reject,
+  type BatchCounters, type ImportedStatus, type Reject,
 } from './queries.ts';
+import { writeBatchDirect } from './direct-copy.ts';
 
-export type WriteMethod = 'copy' | 'unnest';
+export type WriteMethod = 'copy' | 'staging' | 'unnest';
 
 /** The faster path on PostgreSQL, by the measurement above. */
 export const IMPORT_WRITE_METHOD_DEFAULT: WriteMethod = 'copy';
@@ -113,7 +114,7 @@ export function unnestWriter(database: Database, settings: WriterSettings): Batc
   const writeOnce: WriteOnce = async (rows, rejects, offered, bytesRead) => {
     let event: ChangeEvent | undefined;
     const imported = await database.transaction(async (tx) => {
-      const counters = { importId: settings.importId, rowsRead: offered + rejects.length, bytesRead, offered };
+      const counters = { importId: settings.importId, status: settings.status, rowsRead: offered + rejects.length, bytesRead, offered };
       const count = await writeBatchUnnest(tx, settings.status, rows, rejects, counters);
       event = await publishBatch(tx, settings.feed, rows, count);
       return count;
@@ -125,7 +126,7 @@ export function unnestWriter(database: Database, settings: WriterSettings): Batc
 }
 
 /** Deadlocks between concurrent batches (rows of one donor in both) are retried this many times in all. */
-const COPY_ATTEMPTS_MAX = 3;
+const TRANSACTION_ATTEMPTS_MAX = 3;
 
 function queryable(client: PoolClient): Queryable {
   return {
@@ -136,21 +137,25 @@ function queryable(client: PoolClient): Queryable {
   };
 }
 
-/**
- * The COPY path (PostgreSQL only): per batch, on a pooled connection: begin, COPY the rows into a
- * session-local staging table (created once per connection, emptied at commit), the batch statement, commit.
- */
-export function copyWriter(database: PostgresDatabase, settings: WriterSettings): BatchWriter {
+type BatchWork = (client: PoolClient, tx: Queryable, rows: readonly PreparedRow[], rejects: readonly Reject[], counters: BatchCounters) => Promise<number>;
+
+/** The staging path: COPY the rows into a session-local table (emptied at commit), then the batch statement. */
+const writeStaged: BatchWork = async (client, tx, rows, rejects, counters) => {
+  await client.query(CREATE_STAGING);
+  if (rows.length > 0) {
+    await pipeline(Readable.from([copyLines(rows)]), client.query(copyFrom(`copy ${STAGING_TABLE} (${BATCH_COLUMNS}) from stdin`)));
+  }
+  return writeBatchFromStaging(tx, counters.status, rejects, counters);
+};
+
+/** Runs `work` for one batch in its own transaction on a pooled connection, retrying deadlocks. */
+function inTransaction(database: PostgresDatabase, settings: WriterSettings, work: BatchWork): WriteOnce {
   const attempt: WriteOnce = (rows, rejects, offered, bytesRead) => database.withClient(async (client) => {
     await client.query('begin');
     try {
-      await client.query(CREATE_STAGING);
-      if (rows.length > 0) {
-        await pipeline(Readable.from([copyLines(rows)]), client.query(copyFrom(`copy ${STAGING_TABLE} (${BATCH_COLUMNS}) from stdin`)));
-      }
-      const counters = { importId: settings.importId, rowsRead: offered + rejects.length, bytesRead, offered };
       const tx = queryable(client);
-      const imported = await writeBatchFromStaging(tx, settings.status, rejects, counters);
+      const counters = { importId: settings.importId, status: settings.status, rowsRead: offered + rejects.length, bytesRead, offered };
+      const imported = await work(client, tx, rows, rejects, counters);
       const event = await publishBatch(tx, settings.feed, rows, imported);
       await client.query('commit');
       settings.feed?.emitLocal(event);
@@ -160,20 +165,46 @@ export function copyWriter(database: PostgresDatabase, settings: WriterSettings)
       throw error;
     }
   });
-  const writeOnce: WriteOnce = async (...args) => {
+  return async (...args) => {
     for (let attempts = 1; ; attempts += 1) {
       try {
         return await attempt(...args);
       } catch (error) {
-        if (sqlState(error) !== SqlState.DEADLOCK_DETECTED || attempts >= COPY_ATTEMPTS_MAX) throw error;
+        if (sqlState(error) !== SqlState.DEADLOCK_DETECTED || attempts >= TRANSACTION_ATTEMPTS_MAX) throw error;
       }
     }
   };
-  return { method: 'copy', write: (batch) => writeWith(writeOnce, batch) };
+}
+
+/**
+ * The COPY paths (PostgreSQL only). 'copy' writes each batch by COPY straight into the tables (direct-copy.ts)
+ * and, if that batch meets a key taken meanwhile or a value the database refuses, writes it again through the
+ * staging path, whose statement skips taken keys and whose failures are split down to the bad row. Batches
+ * skip the taken-keys look-up until one meets a taken key, and take it up again until one finds none.
+ */
+export function copyWriter(database: PostgresDatabase, settings: WriterSettings, method: 'copy' | 'staging'): BatchWriter {
+  const staged = inTransaction(database, settings, writeStaged);
+  if (method === 'staging') return { method, write: (batch) => writeWith(staged, batch) };
+  let lookUpKeys = false;
+  const direct = inTransaction(database, settings, async (client, tx, rows, rejects, counters) => {
+    const outcome = await writeBatchDirect(client, tx, counters.status, rows, rejects, counters, lookUpKeys);
+    if (outcome.taken === 0) lookUpKeys = false;
+    return outcome.imported;
+  });
+  const writeOnce: WriteOnce = async (...args) => {
+    try {
+      return await direct(...args);
+    } catch (error) {
+      if (!isRowError(error)) throw error;
+      if (sqlState(error) === SqlState.UNIQUE_VIOLATION) lookUpKeys = true;
+      return staged(...args);
+    }
+  };
+  return { method, write: (batch) => writeWith(writeOnce, batch) };
 }
 
 /** The writer for this engine and method; PGlite always gets unnest. */
 export function batchWriter(database: Database, method: WriteMethod, settings: WriterSettings): BatchWriter {
-  if (method === 'copy' && database instanceof PostgresDatabase) return copyWriter(database, settings);
+  if (method !== 'unnest' && database instanceof PostgresDatabase) return copyWriter(database, settings, method);
   return unnestWriter(database, settings);
 }
