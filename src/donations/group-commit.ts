@@ -1,15 +1,12 @@
-// Group commit for API donations. Concurrent POST /api/donations requests are gathered for a short window
-// (or until a row bound) and written by writeIntakeBatch in one transaction: one round trip per statement and
-// one fsync for the lot, instead of a transaction each. Each request is answered only after that commit, with
-// its own outcome; a request the database refuses inside a batch is retried alone so it fails only itself.
+// Group commit. Concurrent requests (API donations, staff approvals) are gathered for a short window (or until
+// a row bound) and written by one batch function in one transaction: one round trip per statement, one fsync
+// and one NOTIFY for the lot, instead of a transaction each. Each request is answered only after that commit,
+// with its own outcome; a request the database refuses inside a batch is retried alone so it fails only itself.
 //
 // Sizing: GDQ's busiest minute held 392 donations (6.5/s); 100× a Ramadan evening peak on a large platform is
 // a few thousand per second. At 64 concurrent clients a 2 ms window gathers ~20–60 rows per batch, so a
 // PostgreSQL that commits ~1–2k transactions/s on this disk takes tens of thousands of rows/s (Figures in README).
 import { AppError } from '../errors.ts';
-import type { Database } from '../db/database.ts';
-import type { ChangeFeed } from '../events/changes.ts';
-import { writeIntakeBatch, type IntakeRequest, type IntakeResult } from './intake.ts';
 
 export interface GroupCommitOptions {
   /** Off: each request is its own transaction (the baseline the benchmark compares with). */
@@ -24,39 +21,40 @@ export interface GroupCommitOptions {
   readonly queueRowsMax: number;
 }
 
-interface Waiting {
-  readonly request: IntakeRequest;
-  resolve(result: IntakeResult): void;
+interface Waiting<Request, Result> {
+  readonly request: Request;
+  resolve(result: Result): void;
   reject(error: unknown): void;
 }
 
-export class GroupCommitter {
-  readonly #database: Database;
-  readonly #feed: ChangeFeed;
+/** Writes a batch in one transaction and answers each request in order: its result, or the error it earned. */
+export type BatchWriter<Request, Result> = (requests: readonly Request[]) => Promise<(Result | AppError)[]>;
+
+export class GroupCommitter<Request, Result> {
+  readonly #writeBatch: BatchWriter<Request, Result>;
   readonly #options: GroupCommitOptions;
-  #queue: Waiting[] = [];
+  #queue: Waiting<Request, Result>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #inFlight = 0;
   #drained: (() => void) | undefined;
   /** Counters for /metrics and the observer. */
   readonly stats = { batches: 0, rows: 0, batchRowsLargest: 0, isolatedRetries: 0, refusedOverload: 0 };
 
-  constructor(database: Database, feed: ChangeFeed, options: GroupCommitOptions) {
-    this.#database = database;
-    this.#feed = feed;
+  constructor(writeBatch: BatchWriter<Request, Result>, options: GroupCommitOptions) {
+    this.#writeBatch = writeBatch;
     this.#options = options;
   }
 
   get queued(): number { return this.#queue.length; }
   get inFlight(): number { return this.#inFlight; }
 
-  submit(request: IntakeRequest): Promise<IntakeResult> {
+  submit(request: Request): Promise<Result> {
     if (!this.#options.enabled) return this.#writeOne(request);
     if (this.#queue.length >= this.#options.queueRowsMax) {
       this.stats.refusedOverload += 1;
-      return Promise.reject(new AppError('overloaded', `${this.#queue.length} donations are waiting to be written; retry shortly`, {}, 1));
+      return Promise.reject(new AppError('overloaded', `${this.#queue.length} requests are waiting to be written; retry shortly`, {}, 1));
     }
-    return new Promise<IntakeResult>((resolve, reject) => {
+    return new Promise<Result>((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       if (this.#queue.length >= this.#options.batchRowsMax) this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.#options.windowMs);
@@ -84,13 +82,13 @@ export class GroupCommitter {
     }
   }
 
-  async #write(batch: Waiting[]): Promise<void> {
+  async #write(batch: Waiting<Request, Result>[]): Promise<void> {
     this.stats.batches += 1;
     this.stats.rows += batch.length;
     this.stats.batchRowsLargest = Math.max(this.stats.batchRowsLargest, batch.length);
     let outcomes;
     try {
-      outcomes = await writeIntakeBatch(this.#database, this.#feed, batch.map((waiting) => waiting.request));
+      outcomes = await this.#writeBatch(batch.map((waiting) => waiting.request));
     } catch {
       // The database refused the batch as a whole (say, one donor name it cannot store): write each alone.
       this.stats.isolatedRetries += batch.length;
@@ -104,8 +102,8 @@ export class GroupCommitter {
     });
   }
 
-  async #writeOne(request: IntakeRequest): Promise<IntakeResult> {
-    const [outcome] = await writeIntakeBatch(this.#database, this.#feed, [request]);
+  async #writeOne(request: Request): Promise<Result> {
+    const [outcome] = await this.#writeBatch([request]);
     if (outcome instanceof AppError) throw outcome;
     return outcome!;
   }

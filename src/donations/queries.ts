@@ -183,6 +183,13 @@ export async function donationHistory(db: Queryable, donationId: string): Promis
   return rows;
 }
 
+/** Donations by id (one query for a whole batch), keyed by the id as a string. */
+export async function findDonationsByIds(db: Queryable, ids: readonly string[]): Promise<Map<string, DonationRow>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.id = any($1::bigint[])`, [ids]);
+  return new Map(rows.map((row) => [String(row.id), row]));
+}
+
 /** Donations by idempotency key (one query for a whole batch). */
 export async function findDonationsByKeys(db: Queryable, keys: readonly string[]): Promise<Map<string, DonationRow>> {
   if (keys.length === 0) return new Map();

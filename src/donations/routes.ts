@@ -6,7 +6,7 @@ import { problemResponse } from '../http/context.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import {
-  checkIdempotencyKey, donationJson, getDonation, transitionDonation, type DonationInput,
+  checkIdempotencyKey, donationJson, getDonation, type DonationInput,
 } from './donations.ts';
 import { donationHistory, listCampaignDonations, type DonationStatus } from './queries.ts';
 import {
@@ -20,7 +20,7 @@ const TRANSITIONS = [
 ] as const;
 
 export async function donationRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  const { database, config, metrics, changes, intake } = context;
+  const { database, config, metrics, intake, transitions } = context;
   const staff = requireRole('staff', database, config.adminTokenSha256);
 
   app.post<{ Body: DonationInput; Headers: { 'idempotency-key'?: string } }>('/api/donations', {
@@ -98,7 +98,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     }, async (request) => {
       const reason = request.body?.reason ?? null;
       const actor = actorOf(await optionalPrincipal(request, database, config.adminTokenSha256));
-      return donationJson(await transitionDonation(database, changes, request.params.id, transition.to, actor, reason));
+      return donationJson(await transitions.submit({ id: request.params.id, to: transition.to, actor, reason }));
     });
   }
 }

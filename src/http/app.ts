@@ -24,6 +24,8 @@ import { analyticsRoutes } from '../analytics/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
+import { writeIntakeBatch, type IntakeRequest } from '../donations/intake.ts';
+import { writeTransitionBatch, type TransitionRequest } from '../donations/donations.ts';
 import { createCaches, installCaches } from '../cache/caches.ts';
 import { observerRoutes, registerObserver } from '../observer/routes.ts';
 
@@ -96,10 +98,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createMetrics(database);
   const changes = options.changes ?? new ChangeFeed();
   await changes.start(database);
-  const intake = new GroupCommitter(database, changes, config.groupCommit);
-  // On close every gathered donation is written and answered before the feed and the database go.
-  app.addHook('onClose', async () => { await intake.drain(); await changes.stop(); });
-  const context: AppContext = { config, database, metrics, changes, intake, caches };
+  const intake = new GroupCommitter((requests: readonly IntakeRequest[]) => writeIntakeBatch(database, changes, requests), config.groupCommit);
+  const transitions = new GroupCommitter((requests: readonly TransitionRequest[]) => writeTransitionBatch(database, changes, requests), config.groupCommit);
+  // On close every gathered request is written and answered before the feed and the database go.
+  app.addHook('onClose', async () => { await Promise.all([intake.drain(), transitions.drain()]); await changes.stop(); });
+  const context: AppContext = { config, database, metrics, changes, intake, transitions, caches };
   installCaches(app, context);
   // First, so load shedding and the HTTP charts see every route, and later plugins can use app.observer.
   const observer = await registerObserver(app, context);

@@ -90,6 +90,31 @@ describe('group commit', () => {
     await app.close();
   });
 
+  test('concurrent approvals share transactions; an approve and a reject of one donation in one batch make one decision', async () => {
+    // Proves status changes are group-committed too, with each request answered by its own outcome.
+    const app = await appWith({ AMANAH_GROUP_COMMIT_WINDOW_MS: '20' });
+    const staff = bearer('test-admin-token-0123456789abcdef');
+    const ids = await Promise.all(Array.from({ length: 30 }, async (_, index) =>
+      (await post(app, { campaign_id: 'gc', amount: '2.00', currency: 'USD' }, `approve-${index}`)).json().id as string));
+    const before_ = (await app.inject('/api/campaigns/gc')).json();
+    const approvals = await Promise.all(ids.map((id) => app.inject({ method: 'POST', url: `/api/donations/${id}/approve`, headers: staff })));
+    assert.deepEqual(approvals.map((response) => response.statusCode), Array(30).fill(200));
+    const { rows } = await target.database.query<{ transactions: bigint }>(
+      "select count(distinct h.xmin::text) as transactions from donation_status_changes h join donations d on d.id = h.donation_id where d.idempotency_key like 'approve-%'");
+    assert.ok(rows[0]!.transactions < 10n, `${rows[0]!.transactions} transactions for 30 approvals`);
+    const after_ = (await app.inject('/api/campaigns/gc')).json();
+    assert.equal(after_.donation_count, before_.donation_count + 30);
+    const contested = (await post(app, { campaign_id: 'gc', amount: '3.00', currency: 'USD' }, 'contested')).json().id;
+    const [approve, reject] = await Promise.all([
+      app.inject({ method: 'POST', url: `/api/donations/${contested}/approve`, headers: staff }),
+      app.inject({ method: 'POST', url: `/api/donations/${contested}/reject`, headers: staff, payload: { reason: 'duplicate' } }),
+    ]);
+    assert.deepEqual([approve.statusCode, reject.statusCode].sort(), [200, 409]);
+    const missing = await app.inject({ method: 'POST', url: '/api/donations/987654321/approve', headers: staff });
+    assert.equal(missing.statusCode, 404);
+    await app.close();
+  });
+
   test('a full queue answers 503 with Retry-After instead of growing', async () => {
     // Proves the queue bound: with room for 3 waiting donations, the 4th is refused.
     const app = await appWith({ AMANAH_GROUP_COMMIT_WINDOW_MS: '200', AMANAH_GROUP_COMMIT_QUEUE_MAX: '3', AMANAH_GROUP_COMMIT_ROWS_MAX: '100' });
