@@ -18,7 +18,7 @@ import type { BenchContext, BenchResult } from './run.ts';
 import type { Database } from '../src/db/database.ts';
 import { findCampaign, findTotalsMismatches, insertCampaign, type CampaignRow } from '../src/campaigns/queries.ts';
 import { changeStatus, insertDonation, upsertDonor } from '../src/donations/queries.ts';
-import { checkImport, runImport, startRun, type ImportRequest, type ImportSummary } from '../src/imports/pipeline.ts';
+import { checkImport, IMPORT_BATCH_ROWS_DEFAULT, runImport, startRun, type ImportRequest, type ImportSummary } from '../src/imports/pipeline.ts';
 import { csvFieldReader, parseMapSpec, type FieldReader } from '../src/imports/mapping.ts';
 import { readRecords } from '../src/imports/parse.ts';
 import { prepareRow, type PreparedRow } from '../src/imports/validate.ts';
@@ -203,7 +203,7 @@ async function referenceAllRows(context: BenchContext, generated: Generated, pat
 function importRequest(overrides: Partial<ImportRequest>): ImportRequest {
   return {
     campaign: 'bench-import', currency: 'USD', map: parseMapSpec(GDQ_MAP), status: 'approved', keyColumn: undefined,
-    format: 'csv', batchRows: 5_000, actor: 'bench', sourceName: 'bench.csv', bytesTotal: null, writeMethod: 'copy',
+    format: 'csv', batchRows: IMPORT_BATCH_ROWS_DEFAULT, actor: 'bench', sourceName: 'bench.csv', bytesTotal: null, writeMethod: 'copy',
     writers: 2, options: {}, ...overrides,
   };
 }

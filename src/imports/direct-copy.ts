@@ -1,10 +1,12 @@
 // The direct COPY path for one batch, inside the caller's transaction on one PostgreSQL connection. It is
-// optimistic: it looks up which keys are taken, then COPYs the new rows straight into donors, donations and
-// campaign_donors. If another transaction commits one of those keys in between, the donations COPY fails on
-// the unique key and the whole batch rolls back; the caller then writes it with the batch statement, whose
-// ON CONFLICT skips the taken key. So exactly once holds either way, and the common case (no race) gets the
-// speed of COPY: PostgreSQL writes a COPY with multi-row heap inserts, where INSERT … SELECT … ON CONFLICT
-// inserts, checks and logs each tuple on its own.
+// optimistic: it COPYs the batch's rows straight into donors, donations and campaign_donors, and lets the
+// unique key on donations catch a key that is taken already (an earlier run, or another transaction that
+// committed it meanwhile): that COPY fails, the whole batch rolls back, and the caller writes it again with the
+// batch statement, whose ON CONFLICT skips the taken key. After such a batch the caller asks this path to look
+// the keys up first (one index probe per row) until a batch finds none taken, so a rerun after a crash does not
+// fail batch after batch. Exactly once holds either way, and a first import gets the speed of COPY: PostgreSQL
+// writes a COPY with multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each
+// tuple on its own (writer.ts's header has the figures).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';

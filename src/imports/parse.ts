@@ -4,13 +4,14 @@
 // await. Memory is bounded by the chunk size plus one record of at most IMPORT_RECORD_CHARS_MAX characters.
 //
 // Why not the csv-parse package, which the brief suggested. It was measured on this machine (Node 24, one
-// 55 MB file of 1,000,000 GDQ-shaped rows): 1,518 ms for plain records and 2,049 ms with the `info` and `raw`
-// options that rejects need, against 480 ms for this parser with line numbers and raw text (4.3x faster).
-// Speed alone would not decide it; correctness does. With CRLF files csv-parse 7.0.3 counts a CRLF inside a
-// quoted field as two lines (every later line number in the rejects file is off), its `raw` drops the "\n"
-// of a CRLF, and after one malformed record (`2,"bad"q`) with skip_records_with_error it stays in quoted mode
-// and silently swallows every good row after it to the end of the file. An import must reject that one row and
-// go on, so this parser resynchronises at the next line after a malformed record.
+// 55 MB file of 1,000,000 GDQ-shaped rows, three alternating runs on a loaded machine): 1.5 s for plain records
+// and 1.99-2.31 s with the `info` and `raw` options that rejects need, against 0.64-0.97 s for this parser
+// with line numbers and raw text. Speed alone would not decide it; correctness does. With CRLF files
+// csv-parse 7.0.3 counts a CRLF inside a quoted field as two lines (every later line number in the rejects
+// file is off), its `raw` drops the "\n" of a CRLF, and after one malformed record (`2,"bad"q`) with
+// skip_records_with_error it stays in quoted mode and silently swallows every good row after it to the end of
+// the file. An import must reject that one row and go on, so this parser resynchronises at the next line
+// after a malformed record.
 
 /** A record longer than this (an unclosed quote, a binary file) is rejected; 64 Ki characters. */
 export const IMPORT_RECORD_CHARS_MAX = 64 * 1024;

@@ -1,10 +1,12 @@
 // An import in a worker thread with a bounded heap. Parsing and validating is a few microseconds of CPU and a
 // few hundred bytes of short-lived objects per row; V8 sizes the young generation of the main isolate by the
-// machine's memory (a 64 MB semi-space here, on 24 GB), and the import's allocation rate makes it grow to that:
-// 330-350 MB peak RSS for a 300k- or a 1M-row file in the main thread, against 184 MB in a worker whose young
-// generation is capped at IMPORT_WORKER_YOUNG_MB (measured on the same 300k-row file, same throughput within the
-// noise). The worker also keeps that CPU off the server's event loop when the upload came over HTTP, and it
-// dies with its process: kill -9 leaves nothing running.
+// machine's memory (up to a 64 MB semi-space here, on 24 GB), and the import's allocation rate makes it grow to
+// that: 330-350 MB peak RSS for a 300k- or a 1M-row file run in the main thread, against 187-195 MB in a worker
+// whose young generation is capped at IMPORT_WORKER_YOUNG_MB (same files, same throughput within the noise; a
+// 128 MB cap was no faster). Through `amanah import` the peak is 229-238 MB for 43k or 1M rows: the CLI's main
+// thread holds ~136 MB before any work, because src/cli/main.ts loads every command's modules. The worker also
+// keeps the parsing off the server's event loop for HTTP uploads, and it dies with its process: kill -9
+// leaves nothing running.
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
@@ -18,7 +20,7 @@ import { REJECTS_HEADER, rejectCsvLine } from './rejects.ts';
 
 /** The worker's young generation, in MiB: see the measurement above. */
 export const IMPORT_WORKER_YOUNG_MB = 32;
-/** The worker's old generation, in MiB: the live data is two batches and the module code, a few tens of MB. */
+/** The worker's old generation, in MiB: the live data is the batches in flight and the module code, a few tens of MB. */
 export const IMPORT_WORKER_OLD_MB = 192;
 /** Bytes read from the file at a time. */
 const READ_CHUNK_BYTES = 256 * 1024;
