@@ -39,6 +39,14 @@ export async function liveRoutes(app: FastifyInstance, context: AppContext, over
   });
   app.addHook('preClose', async () => { await hub.close(); });
   registerLiveMetrics(context.metrics.registry, () => hub.stats());
+  if (app.hasDecorator('observer')) {
+    app.observer.addSources({
+      subscribers: () => {
+        const stats = hub.stats();
+        return [{ name: 'live dashboard (all)', subscribers: stats.subscribers }, { name: 'live dashboard (staff)', subscribers: stats.staffSubscribers }];
+      },
+    });
+  }
   const staff = requireRole('staff', database, config.adminTokenSha256);
 
   app.post('/api/live/ticket', {

@@ -17,11 +17,14 @@ function caches(context: AppContext): readonly CacheStats[] {
 }
 
 function queues(context: AppContext): readonly QueueStats[] {
-  const intake = context.intake;
+  // Depth counts requests waiting; in flight counts the batches (transactions) being written.
+  const { intake, transitions } = context;
   return [{
-    // Depth counts donations waiting; in flight counts the batches (transactions) being written.
     name: 'API donations: group commit (rows waiting, batches in flight)',
     depth: intake.queued, inFlight: intake.inFlight, completedTotal: intake.stats.rows, failedTotal: intake.stats.refusedOverload,
+  }, {
+    name: 'Approvals, rejections, refunds: group commit (rows waiting, batches in flight)',
+    depth: transitions.queued, inFlight: transitions.inFlight, completedTotal: transitions.stats.rows, failedTotal: transitions.stats.refusedOverload,
   }];
 }
 
