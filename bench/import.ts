@@ -23,6 +23,7 @@ import { csvFieldReader, parseMapSpec, type FieldReader } from '../src/imports/m
 import { readRecords } from '../src/imports/parse.ts';
 import { prepareRow, type PreparedRow } from '../src/imports/validate.ts';
 import type { WriteMethod } from '../src/imports/writer.ts';
+import { fileURLToPath } from 'node:url';
 
 export const name = 'import';
 
@@ -34,7 +35,8 @@ const QUICK_NAIVE_SAMPLE_ROWS = 500;
 /** Rows for each write-path variant compared in-process. */
 const COMPARE_ROWS = 200_000;
 const QUICK_COMPARE_ROWS = 20_000;
-const GDQ_DIRECTORY = '/work/shared/data/gdq';
+/** The real data, beside the repository (shared/data/gdq). */
+const GDQ_DIRECTORY = fileURLToPath(new URL('../../shared/data/gdq', import.meta.url));
 const GDQ_MAP = 'donor_name=donator,donated_at=date';
 const TIME_BINARY = '/usr/bin/time';
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

@@ -13,9 +13,10 @@ import type { Database } from '../../src/db/database.ts';
 import { createCampaign } from '../../src/campaigns/campaigns.ts';
 import { findCampaign } from '../../src/campaigns/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
+import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
-const JRDQ = '/work/shared/data/gdq/jrdq_donations.csv';
+const JRDQ = `${GDQ_DIRECTORY}jrdq_donations.csv`;
 const GDQ_ARGS = ['--currency', 'USD', '--map', 'donor_name=donator,donated_at=date'];
 
 let scratch: string;

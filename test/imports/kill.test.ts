@@ -11,9 +11,10 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createCampaign } from '../../src/campaigns/campaigns.ts';
 import { findCampaign, findTotalsMismatches } from '../../src/campaigns/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
+import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
-const FILE = '/work/shared/data/gdq/agdq2017_donations.csv';
+const FILE = `${GDQ_DIRECTORY}agdq2017_donations.csv`;
 const README_ROWS = 43_472n;
 const README_CENTS = 222_279_052n;
 /** The child gives up after this; a hung import fails the test instead of hanging it. */

@@ -14,8 +14,9 @@ import type { ByteSource } from '../../src/imports/parse.ts';
 import { parseAmount } from '../../src/money/index.ts';
 import { listRejects } from '../../src/imports/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
+import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
 
-const GDQ = '/work/shared/data/gdq';
+const GDQ = GDQ_DIRECTORY.replace(/\/$/, '');
 const GDQ_MAP = 'donor_name=donator,donated_at=date';
 
 let testDatabase: TestDatabase;

@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, createCampaign, createTestApp, type TestApp } from '../helpers/app.ts';
 import { ByteLimit } from '../../src/imports/routes.ts';
+import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
 
-const JRDQ = readFileSync('/work/shared/data/gdq/jrdq_donations.csv');
+const JRDQ = readFileSync(`${GDQ_DIRECTORY}jrdq_donations.csv`);
 const GDQ_QUERY = 'currency=USD&map=' + encodeURIComponent('donor_name=donator,donated_at=date');
 /** A background import of a small file finishes in well under this. */
 const FINISH_POLLS_MAX = 600;
