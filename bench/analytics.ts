@@ -154,7 +154,9 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   // No statement timeout here: the figures say how long each takes, and whether that fits the default 15 s.
   const config = loadConfig({ DATABASE_URL: context.databaseUrl, DATABASE_STATEMENT_TIMEOUT_MS: '0' });
   const pool = await openPostgres(context.databaseUrl, config.database);
-  const single = await openPostgres(context.databaseUrl, { ...config.database, poolSize: 1 });
+  // One connection: the queries that campaignAnalytics starts at once wait their turn, so the wait for the
+  // connection is unbounded here instead of the pool's few seconds.
+  const single = await openPostgres(context.databaseUrl, { ...config.database, poolSize: 1, acquireTimeoutMs: 30 * 60_000 });
   const workers = new AnalyticsWorkers();
   try {
     const campaign = (await findCampaign(pool, data.firstCampaignSlug))!;

@@ -79,7 +79,9 @@ function series(hours: readonly HourRow[], options: CampaignAnalyticsOptions, cu
 
 /**
  * A campaign's analytics. On PostgreSQL the four queries run at once on up to four pooled connections (each
- * is one scan of the campaign's donations); on PGlite they queue on its one connection.
+ * is one scan of the campaign's donations); on PGlite they queue on its one connection. Measured (bench/analytics.ts,
+ * one campaign of 1M donations in a table of 10M, 2 cores): 2.7 s, or 4.3 s on one connection, against 6.2 s for the
+ * textbook queries (percentile_disc, date_trunc per day and per hour, GROUP BY histogram) on one connection.
  */
 export async function campaignAnalytics(db: Database, workers: AnalyticsWorkers, campaign: CampaignRow, options: CampaignAnalyticsOptions) {
   const window: CampaignWindow = { campaignId: campaign.id, from: options.from, to: options.to };

