@@ -90,7 +90,8 @@
       h('p', { className: 'raised' }, h('strong', { 'data-field': 'raised' }), ' ', h('span', { 'data-field': 'goal' })),
       h('progress', { 'data-field': 'bar', max: '100', value: '0', 'aria-labelledby': headingId }),
       h('p', { className: 'meta' }, h('span', { 'data-field': 'percent' }), h('span', { 'data-field': 'donations' }), ' · ',
-        h('span', { 'data-field': 'donors' })));
+        h('span', { 'data-field': 'donors' })),
+      h('p', { className: 'links' }, h('a', { href: `/campaigns/${encodeURIComponent(campaign.id)}/analytics` }, 'Analytics')));
   }
 
   function fundGrid(fund) {

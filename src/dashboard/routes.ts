@@ -50,6 +50,7 @@ export function campaignCard(campaign: CampaignView): SafeHtml {
 <span data-field="goal">${campaign.goal_display === null ? 'raised' : `raised of ${campaign.goal_display}`}</span></p>
 <progress data-field="bar" max="100" value="${Math.min(100, percent)}" aria-labelledby="${headingId}"${campaign.percent === null ? html` hidden` : ''}>${percent}%</progress>
 <p class="meta"><span data-field="percent">${campaign.percent === null ? '' : `${campaign.percent}% of goal · `}</span><span data-field="donations">${plural(campaign.donations, 'donation')}</span> · <span data-field="donors">${plural(campaign.donors, 'donor')}</span></p>
+<p class="links"><a href="/campaigns/${campaign.id}/analytics">Analytics<span class="visually-hidden"> for ${campaign.name}</span></a></p>
 </article>`;
 }
 
