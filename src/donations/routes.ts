@@ -1,12 +1,14 @@
 // /api/donations: anyone may give (with an Idempotency-Key); staff approve, reject and refund.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Metrics } from '../observability/metrics.ts';
+import type { IntakeResult } from './intake.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import {
-  checkIdempotencyKey, donationJson, getDonation, type DonationInput,
+  checkIdempotencyKey, donationJson, getDonation, type DonationInput, type DonationJson,
 } from './donations.ts';
 import { donationHistory, listCampaignDonations, type DonationStatus } from './queries.ts';
 import {
@@ -18,6 +20,17 @@ const TRANSITIONS = [
   { path: 'reject', to: 'rejected', reasonRequired: true },
   { path: 'refund', to: 'refunded', reasonRequired: true },
 ] as const;
+
+/** Answers an intake: 201 with Location for a new donation, 200 marked as a replay for a repeated key. */
+export function replyWithIntake(reply: FastifyReply, metrics: Metrics, { created, donation }: IntakeResult): DonationJson {
+  if (created) {
+    metrics.donationsReceived.inc({ source: donation.source });
+    reply.code(201).header('location', `/api/donations/${donation.id}`);
+  } else {
+    reply.header('idempotent-replayed', 'true');
+  }
+  return donationJson(donation);
+}
 
 export async function donationRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { database, config, metrics, intake, transitions } = context;
@@ -34,14 +47,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     },
   }, async (request, reply) => {
     const key = checkIdempotencyKey(request.headers['idempotency-key']);
-    const { created, donation } = await intake.submit({ key, input: request.body, source: 'api' });
-    if (created) {
-      metrics.donationsReceived.inc({ source: 'api' });
-      reply.code(201).header('location', `/api/donations/${donation.id}`);
-    } else {
-      reply.header('idempotent-replayed', 'true');
-    }
-    return donationJson(donation);
+    return replyWithIntake(reply, metrics, await intake.submit({ key, input: request.body, source: 'api' }));
   });
 
   app.get<{ Params: { id: string } }>('/api/donations/:id', {

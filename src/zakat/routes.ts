@@ -9,6 +9,8 @@ import { problemResponse } from '../http/context.ts';
 import { findCampaign, listCampaigns } from '../campaigns/queries.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
 import { checkIdempotencyKey, donationJson } from '../donations/donations.ts';
+import { replyWithIntake } from '../donations/routes.ts';
+import type { IntakeRequest } from '../donations/intake.ts';
 import type { Database } from '../db/database.ts';
 import { NISAB_TABLES } from './nisab-tables.ts';
 import {
@@ -50,7 +52,8 @@ async function renderPage(reply: FastifyReply, values: FormValues, work: () => P
 }
 
 async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  const { database, metrics, changes } = context;
+  const { database, metrics } = context;
+  const submit = (request: IntakeRequest) => context.intake.submit(request);
 
   app.post<{ Body: WealthRequest }>('/api/zakat/calculate', {
     schema: {
@@ -80,19 +83,13 @@ async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<voi
     },
   }, async (request, reply) => {
     const key = checkIdempotencyKey(request.headers['idempotency-key']);
-    const { created, donation } = await payZakat(database, changes, key, request.body);
-    if (created) {
-      metrics.donationsReceived.inc({ source: 'api' });
-      reply.code(201).header('location', `/api/donations/${donation.id}`);
-    } else {
-      reply.header('idempotent-replayed', 'true');
-    }
-    return donationJson(donation);
+    return replyWithIntake(reply, metrics, await payZakat(database, submit, key, request.body));
   });
 }
 
 async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
-  const { database, metrics, changes } = context;
+  const { database, metrics } = context;
+  const submit = (request: IntakeRequest) => context.intake.submit(request);
   // The page's forms post as a browser does, url-encoded; the parser is added in this plugin only.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -118,7 +115,7 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
     const values = request.body;
     return renderPage(reply, {}, async () => {
       const key = checkIdempotencyKey(values.idempotency_key);
-      const { created, donation } = await payZakat(database, changes, key, payRequestFromForm(values));
+      const { created, donation } = await payZakat(database, submit, key, payRequestFromForm(values));
       if (created) metrics.donationsReceived.inc({ source: 'api' });
       reply.code(created ? 201 : 200);
       const json = donationJson(donation);

@@ -4,12 +4,11 @@
 // the same idempotent intake as every other donation.
 import { AppError } from '../errors.ts';
 import type { Database } from '../db/database.ts';
-import type { ChangeFeed } from '../events/changes.ts';
 import {
   formatAmount, formatScaled, isCurrencyCode, isMoneyError, parseAmount, parseScaled, ZAKAT_RATE, type Rate,
 } from '../money/index.ts';
 import { findCampaign } from '../campaigns/queries.ts';
-import { receiveDonation, type IntakeResult } from '../donations/donations.ts';
+import type { IntakeRequest, IntakeResult } from '../donations/intake.ts';
 import {
   calculateIncomeZakat, calculateWealthZakat, GRAM_DECIMALS, NISAB_GRAMS, ZAKAT_ROUNDING,
   type IncomePeriod, type NisabBasis, type NotDueReason, type WealthLine,
@@ -209,17 +208,20 @@ export interface PayRequest {
  * Makes a zakat payment a pending donation to a campaign of the zakat fund, exactly once per idempotency key.
  * Zakat may only go where it can be spent on its eight recipients (asnaf), so any other fund is refused. The
  * fund is read before the intake reads the campaign again; a fund changed between the two reads is an admin
- * edit racing a payment, and the payment then lands where the campaign pointed at the first read.
+ * edit racing a payment, and the payment then lands where the campaign pointed at the first read. `submit` is
+ * the donation intake (the API's group committer), so a zakat payment is written like any other donation.
  */
-export async function payZakat(database: Database, changes: ChangeFeed, key: string, request: PayRequest, now?: Date): Promise<IntakeResult> {
+export async function payZakat(database: Database, submit: (request: IntakeRequest) => Promise<IntakeResult>, key: string, request: PayRequest): Promise<IntakeResult> {
   const campaign = await findCampaign(database, request.campaign_id);
   if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.campaign_id}"`, { field: 'campaign_id' });
   if (campaign.fund !== 'zakat') {
     throw new AppError('campaign_not_zakat', `campaign "${campaign.slug}" is in the ${campaign.fund} fund; zakat is paid only to a campaign of the zakat fund`,
       { field: 'campaign_id', fund: campaign.fund });
   }
-  return receiveDonation(database, changes, key, {
-    campaign_id: request.campaign_id, amount: request.amount, currency: request.currency,
-    donor_name: request.donor_name, donor_email: request.donor_email,
-  }, { source: 'api', ...(now ? { now } : {}) });
+  return submit({
+    key, source: 'api', input: {
+      campaign_id: request.campaign_id, amount: request.amount, currency: request.currency,
+      donor_name: request.donor_name, donor_email: request.donor_email,
+    },
+  });
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { TEST_ADMIN_TOKEN } from '../helpers/database.ts';
+import { createTestDatabase, TEST_ADMIN_TOKEN } from '../helpers/database.ts';
 
 /** Debian's chromium, installed by .ci/run (`apt-get install chromium`). */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -93,6 +93,30 @@ export async function startServerProcess(options: { databaseUrl?: string | undef
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+export interface BrowserTestSetup {
+  server: ServerProcess;
+  browser: LaunchedBrowser;
+  close(): Promise<void>;
+}
+
+/**
+ * What each browser test file needs: a server with demo data (on PostgreSQL, in a fresh test database; on PGlite,
+ * in its own memory) and a browser. `close` stops both and drops the database.
+ */
+export async function startBrowserTest(): Promise<BrowserTestSetup> {
+  const testDatabase = process.env.DATABASE_URL?.startsWith('postgres') ? await createTestDatabase() : undefined;
+  const server = await startServerProcess({ databaseUrl: testDatabase?.url, env: { AMANAH_SEED_DEMO: 'true' } });
+  const browser = await launchBrowser();
+  return {
+    server, browser,
+    async close() {
+      await browser.close();
+      await server.stop();
+      await testDatabase?.drop();
     },
   };
 }

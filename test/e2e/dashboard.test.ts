@@ -7,8 +7,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { displayAmount } from '../../src/live/view.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
@@ -24,22 +23,16 @@ declare const document: {
 const DOCS_DIRECTORY = new URL('../../docs/', import.meta.url);
 const writeScreenshots = process.env.AMANAH_SCREENSHOTS === '1';
 
-let testDatabase: TestDatabase | undefined;
+let setup: BrowserTestSetup | undefined;
 let server: ServerProcess;
 let browser: LaunchedBrowser;
 
 before(async () => {
-  // On PostgreSQL the server gets a fresh test database; on PGlite it runs its own in memory.
-  if (process.env.DATABASE_URL?.startsWith('postgres')) testDatabase = await createTestDatabase();
-  server = await startServerProcess({ databaseUrl: testDatabase?.url, env: { AMANAH_SEED_DEMO: 'true' } });
-  browser = await launchBrowser();
+  setup = await startBrowserTest();
+  ({ server, browser } = setup);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await testDatabase?.drop();
-});
+after(async () => { await setup?.close(); });
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, string>> {
   const response = await fetch(`${server.url}${path}`, {

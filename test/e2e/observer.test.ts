@@ -6,8 +6,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
 // little of it those functions touch is declared here.
@@ -29,22 +28,16 @@ const SERIES_COLOURS = [[0x00, 0x72, 0xb2], [0xd5, 0x5e, 0x00], [0x00, 0x9e, 0x7
 /** Background traffic for the HTTP charts: this many requests, a few every 100 ms. */
 const TRAFFIC_REQUESTS_MAX = 300;
 
-let testDatabase: TestDatabase | undefined;
+let setup: BrowserTestSetup | undefined;
 let server: ServerProcess;
 let browser: LaunchedBrowser;
 
 before(async () => {
-  // On PostgreSQL the server gets a fresh test database; on PGlite it runs its own in memory.
-  if (process.env.DATABASE_URL?.startsWith('postgres')) testDatabase = await createTestDatabase();
-  server = await startServerProcess({ databaseUrl: testDatabase?.url, env: { AMANAH_SEED_DEMO: 'true' } });
-  browser = await launchBrowser();
+  setup = await startBrowserTest();
+  ({ server, browser } = setup);
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await testDatabase?.drop();
-});
+after(async () => { await setup?.close(); });
 
 /** Sends a bounded trickle of requests (mostly 200s, some 404s) until `signal` aborts or the count runs out. */
 async function traffic(signal: AbortSignal): Promise<void> {
