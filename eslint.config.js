@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'bench/results/', 'docs/'] },
+  { ignores: ['node_modules/', 'data/', 'bench/results/', 'docs/', '.scratch-*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

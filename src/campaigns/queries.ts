@@ -134,7 +134,8 @@ export async function findTotalsMismatches(db: Queryable): Promise<TotalsMismatc
             coalesce(s.donors, 0)::bigint as actual_donor_count
        from campaigns c
        left join (select campaign_id, sum(amount_minor) as raised, count(*) as donations,
-                         count(distinct donor_id) as donors
+                         -- A donation without a donor row is a donor of its own (migration 0004).
+                         count(distinct donor_id) + count(*) filter (where donor_id is null) as donors
                     from donations where status = 'approved' group by campaign_id) s on s.campaign_id = c.id
       where c.raised_minor <> coalesce(s.raised, 0) or c.donation_count <> coalesce(s.donations, 0)
          or c.donor_count <> coalesce(s.donors, 0)

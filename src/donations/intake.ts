@@ -1,6 +1,7 @@
 // Donation intake in batches. One function writes any number of donation requests with a fixed number of
-// round trips: look up their keys and campaigns, validate each alone, then one transaction inserts the donors
-// and the donations (multi-row, by unnest) and publishes the change. A request that fails validation fails
+// round trips: look up their keys and campaigns, validate each alone, then one transaction upserts the donors
+// known by email and inserts the donations (multi-row, by unnest) and publishes the change. A donor without an
+// email is not a donors row: the donation carries the name (migration 0004). A request that fails validation fails
 // alone; the others are written. The group committer (group-commit.ts) feeds it concurrent API requests; a
 // single request is a batch of one, so there is one intake path.
 import { createHash } from 'node:crypto';
@@ -11,7 +12,7 @@ import { isMoneyError, parseAmount } from '../money/index.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { parseTimestamp } from '../http/format.ts';
-import { findCampaignsByRefs, findDonationsByKeys, insertDonationBatch, insertDonorBatch, deleteUnusedDonors, type DonationRow, type DonationSource } from './queries.ts';
+import { findCampaignsByRefs, findDonationsByKeys, insertDonationBatch, upsertEmailDonors, type DonationRow, type DonationSource, type NewDonation } from './queries.ts';
 
 export interface DonationInput {
   campaign_id: string;
@@ -98,7 +99,7 @@ export function prepare(index: number, request: IntakeRequest, campaign: Campaig
 
 /**
  * Writes a batch of intake requests; answers each in order. Round trips for any batch size: two reads (keys,
- * campaigns) and one transaction of four statements (donors, donations, notify, and a rare cleanup).
+ * campaigns) and one transaction of at most three statements (email donors, donations, notify).
  */
 export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests: readonly IntakeRequest[], now = new Date()): Promise<IntakeOutcome[]> {
   const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
@@ -138,24 +139,24 @@ export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests:
 /** One transaction: donors, donations, and the change notice. Returns the rows this batch created, by key. */
 async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly Prepared[]): Promise<Map<string, DonationRow>> {
   return feed.transaction(db, async (tx, changes) => {
-    const donorIds = await insertDonorBatch(tx, pending.map(({ request }) => ({
+    const donors = pending.map(({ request }) => ({
       displayName: request.input.donor_name?.trim() ?? '',
       email: request.input.donor_email ?? null,
       anonymous: request.input.anonymous ?? false,
-    })));
-    const rows = await insertDonationBatch(tx, pending.map((prepared, position) => ({
-      campaignId: prepared.campaign.id, donorId: donorIds[position]!, amountMinor: prepared.amountMinor,
-      currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
-      idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
-      externalRef: prepared.request.input.external_ref ?? null, donatedAt: prepared.donatedAt,
-    })));
-    const created = new Map(rows.map((row) => [row.idempotency_key, row]));
-    // A key another process committed between our lookup and our insert: its donor row is not needed.
-    const unused = pending.flatMap((prepared, position) =>
-      (!created.has(prepared.request.key) && !prepared.request.input.donor_email ? [donorIds[position]!] : []));
-    if (unused.length > 0) await deleteUnusedDonors(tx, unused);
+    }));
+    const emailIds = await upsertEmailDonors(tx, donors);
+    const rows = await insertDonationBatch(tx, pending.map((prepared, position): NewDonation => {
+      const donor = donors[position]!;
+      return {
+        campaignId: prepared.campaign.id,
+        donor: donor.email === null ? { name: donor.displayName, anonymous: donor.anonymous } : { id: emailIds.get(donor.email.toLowerCase())! },
+        amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
+        idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
+        externalRef: prepared.request.input.external_ref ?? null, donatedAt: prepared.donatedAt,
+      };
+    }));
     for (const row of rows) changes.donation(row.id);
-    return created;
+    return new Map(rows.map((row) => [row.idempotency_key, row]));
   });
 }
 

@@ -10,7 +10,8 @@ export type DonationSource = 'api' | 'import' | 'manual';
 export interface DonationRow {
   id: bigint;
   campaign_id: bigint;
-  donor_id: bigint;
+  /** null when the donor cannot be recognised again: the name is then the donation's own. */
+  donor_id: bigint | null;
   amount_minor: bigint;
   currency: string;
   status: DonationStatus;
@@ -25,10 +26,17 @@ export interface DonationRow {
   anonymous: boolean;
 }
 
+/**
+ * A donation's donor name and anonymity, for queries that `left join donors r on r.id = d.donor_id`: the
+ * donors row of a donor recognised by email or reference, else the name the donation carries (migration 0004).
+ */
+export const DONOR_NAME_SQL = 'coalesce(d.donor_name, r.display_name)';
+export const DONOR_ANONYMOUS_SQL = 'coalesce(d.donor_anonymous, r.anonymous)';
+
 const SELECT_DONATION = `select d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source,
   d.idempotency_key, d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
-  r.display_name as donor_name, r.anonymous
-  from donations d join donors r on r.id = d.donor_id`;
+  ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous
+  from donations d left join donors r on r.id = d.donor_id`;
 
 export async function findDonation(db: Queryable, id: string): Promise<DonationRow | undefined> {
   const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.id = $1`, [id]);
@@ -41,22 +49,26 @@ export interface DonorInput {
   anonymous: boolean;
 }
 
-/** A donor with an email is one row across donations (upserted); one without is a row of its own. */
-export async function upsertDonor(db: Queryable, donor: DonorInput): Promise<bigint> {
-  const { rows } = donor.email === null
-    ? await db.query<{ id: bigint }>(
-      'insert into donors (display_name, anonymous) values ($1, $2) returning id', [donor.displayName, donor.anonymous])
-    : await db.query<{ id: bigint }>(
-      `insert into donors (display_name, email, anonymous) values ($1, $2, $3)
-       on conflict ((lower(email))) where email is not null
-       do update set display_name = excluded.display_name, anonymous = excluded.anonymous returning id`,
-      [donor.displayName, donor.email, donor.anonymous]);
-  return rows[0]!.id;
+/**
+ * Who gave a donation: a donors row, for a donor recognised again by email (or an import's donor reference),
+ * or a name and anonymity the donation carries itself, for a donor nothing identifies (migration 0004).
+ */
+export type DonationDonor = { readonly id: bigint } | { readonly name: string; readonly anonymous: boolean };
+
+/** A donor with an email is one row across donations (upserted); one without is carried by the donation. */
+export async function donorOf(db: Queryable, donor: DonorInput): Promise<DonationDonor> {
+  if (donor.email === null) return { name: donor.displayName, anonymous: donor.anonymous };
+  const { rows } = await db.query<{ id: bigint }>(
+    `insert into donors (display_name, email, anonymous) values ($1, $2, $3)
+     on conflict ((lower(email))) where email is not null
+     do update set display_name = excluded.display_name, anonymous = excluded.anonymous returning id`,
+    [donor.displayName, donor.email, donor.anonymous]);
+  return { id: rows[0]!.id };
 }
 
 export interface NewDonation {
   campaignId: bigint;
-  donorId: bigint;
+  donor: DonationDonor;
   amountMinor: bigint;
   currency: string;
   status: DonationStatus;
@@ -67,14 +79,19 @@ export interface NewDonation {
   donatedAt: Date | null;
 }
 
+/** The donor_id, donor_name and donor_anonymous columns of a donation by `donor`. */
+function donorColumns(donor: DonationDonor): [bigint | null, string | null, boolean | null] {
+  return 'id' in donor ? [donor.id, null, null] : [null, donor.name, donor.anonymous];
+}
+
 /** Inserts the donation unless its key exists; returns its id, or undefined when the key was taken. */
 export async function insertDonation(db: Queryable, donation: NewDonation): Promise<bigint | undefined> {
   const { rows } = await db.query<{ id: bigint }>(
-    `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-                            request_sha256, external_ref, donated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now()))
+    `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                            idempotency_key, request_sha256, external_ref, donated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, now()))
      on conflict (idempotency_key) do nothing returning id`,
-    [donation.campaignId, donation.donorId, donation.amountMinor, donation.currency, donation.status,
+    [donation.campaignId, ...donorColumns(donation.donor), donation.amountMinor, donation.currency, donation.status,
       donation.source, donation.idempotencyKey, donation.requestSha256, donation.externalRef, donation.donatedAt],
   );
   return rows[0]?.id;
@@ -123,7 +140,9 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
        insert into donation_status_changes (donation_id, from_status, to_status, actor, reason)
        select id, $2, $3, $4, $5 from changed
      ), per_donor as (
-       select campaign_id, donor_id, count(*) as donations from changed group by campaign_id, donor_id
+       -- Donors with a row count once per campaign however often they give; campaign_donors tracks how often.
+       select campaign_id, donor_id, count(*) as donations from changed where donor_id is not null
+        group by campaign_id, donor_id
      ), donor_up as (
        insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
        select campaign_id, donor_id, donations from per_donor where $6::bigint > 0
@@ -145,12 +164,15 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
                        when $6::bigint < 0 and c.approved_count = 0 then -1 else 0 end) as donors
          from donor_counts c join per_donor p using (campaign_id, donor_id) group by c.campaign_id
      ), per_campaign as (
-       select campaign_id, sum(amount_minor) as amount, count(*) as donations from changed group by campaign_id
+       -- A donation without a donor row is its own donor: it counts while it is approved.
+       select campaign_id, sum(amount_minor) as amount, count(*) as donations,
+              count(*) filter (where donor_id is null) as unrecognised_donors
+         from changed group by campaign_id
      ), totals as (
        update campaigns c
           set raised_minor = c.raised_minor + $6::bigint * p.amount,
               donation_count = c.donation_count + $6::bigint * p.donations,
-              donor_count = c.donor_count + coalesce(m.donors, 0),
+              donor_count = c.donor_count + coalesce(m.donors, 0) + $6::bigint * p.unrecognised_donors,
               updated_at = now()
          from per_campaign p left join donor_moves m using (campaign_id)
         where c.id = p.campaign_id and $6::bigint <> 0
@@ -212,38 +234,24 @@ export async function findCampaignsByRefs(db: Queryable, refs: readonly string[]
 }
 
 /**
- * Donor rows for a batch, in input order. Donors with an email are upserted (one row per email, any case);
- * the others get new rows. Ids for new rows are drawn from the identity sequence first, so the statement can
- * return each input position's id without relying on the order of RETURNING.
+ * Upserts the donors of a batch that have an email (one row per email, any case; the last name given wins, as
+ * a later single donation's would), sorted so that concurrent batches lock them in one order. Returns each
+ * donor's id by lower-cased email. Donors without an email get no row (DonationDonor).
  */
-export async function insertDonorBatch(db: Queryable, donors: readonly DonorInput[]): Promise<bigint[]> {
-  const emailKeys = [...new Set(donors.flatMap((donor) => (donor.email === null ? [] : [donor.email.toLowerCase()])))];
+export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInput[]): Promise<Map<string, bigint>> {
   const byEmail = new Map<string, DonorInput>();
   for (const donor of donors) if (donor.email !== null) byEmail.set(donor.email.toLowerCase(), donor);
-  const fresh = donors.filter((donor) => donor.email === null);
-  const { rows } = await db.query<{ kind: string; ordinal: bigint; email_key: string | null; id: bigint }>(
-    `with fresh as (
-       select ordinal, name, anonymous, nextval(pg_get_serial_sequence('donors', 'id')) as id
-         from unnest($1::text[], $2::boolean[]) with ordinality as input(name, anonymous, ordinal)
-     ), inserted as (
-       insert into donors (id, display_name, anonymous) overriding system value
-       select id, name, anonymous from fresh
-     ), by_email as (
-       insert into donors as d (display_name, email, anonymous)
-       select * from unnest($3::text[], $4::text[], $5::boolean[])
-       on conflict ((lower(email))) where email is not null
-       do update set display_name = excluded.display_name, anonymous = excluded.anonymous
-       returning d.id, lower(d.email) as email_key
-     )
-     select 'fresh' as kind, ordinal, null as email_key, id from fresh
-     union all select 'email', 0, email_key, id from by_email`,
-    [fresh.map((donor) => donor.displayName), fresh.map((donor) => donor.anonymous),
-      emailKeys.map((key) => byEmail.get(key)!.displayName), emailKeys.map((key) => byEmail.get(key)!.email), emailKeys.map((key) => byEmail.get(key)!.anonymous)],
+  if (byEmail.size === 0) return new Map();
+  const emailKeys = [...byEmail.keys()].sort();
+  const { rows } = await db.query<{ email_key: string; id: bigint }>(
+    `insert into donors as d (display_name, email, anonymous)
+     select * from unnest($1::text[], $2::text[], $3::boolean[])
+     on conflict ((lower(email))) where email is not null
+     do update set display_name = excluded.display_name, anonymous = excluded.anonymous
+     returning d.id, lower(d.email) as email_key`,
+    [emailKeys.map((key) => byEmail.get(key)!.displayName), emailKeys.map((key) => byEmail.get(key)!.email), emailKeys.map((key) => byEmail.get(key)!.anonymous)],
   );
-  const freshIds = new Map(rows.filter((row) => row.kind === 'fresh').map((row) => [Number(row.ordinal), row.id]));
-  const emailIds = new Map(rows.filter((row) => row.kind === 'email').map((row) => [row.email_key!, row.id]));
-  let freshPosition = 0;
-  return donors.map((donor) => (donor.email === null ? freshIds.get(++freshPosition)! : emailIds.get(donor.email.toLowerCase())!));
+  return new Map(rows.map((row) => [row.email_key, row.id]));
 }
 
 /** Inserts many donations in one statement; a key that exists already is skipped. Returns the rows created. */
@@ -251,30 +259,26 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
   const column = <T>(pick: (donation: NewDonation) => T) => donations.map(pick);
   const { rows } = await db.query<DonationRow>(
     `with created as (
-       insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-                              request_sha256, external_ref, donated_at)
-       select campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-              decode(request_sha256, 'hex'), external_ref, coalesce(donated_at, now())
-         from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::timestamptz[])
-           as input(campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-                    request_sha256, external_ref, donated_at)
+       insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status,
+                              source, idempotency_key, request_sha256, external_ref, donated_at)
+       select campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+              idempotency_key, decode(request_sha256, 'hex'), external_ref, coalesce(donated_at, now())
+         from unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::text[], $7::text[],
+                     $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
+           as input(campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                    idempotency_key, request_sha256, external_ref, donated_at)
        on conflict (idempotency_key) do nothing
        returning *
      )
-     select c.id, c.campaign_id, c.donor_id, c.amount_minor, c.currency, c.status, c.source, c.idempotency_key,
-            c.request_sha256, c.external_ref, c.donated_at, c.created_at, c.updated_at,
-            r.display_name as donor_name, r.anonymous
-       from created c join donors r on r.id = c.donor_id`,
-    [column((d) => d.campaignId), column((d) => d.donorId), column((d) => d.amountMinor), column((d) => d.currency),
+     select d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source, d.idempotency_key,
+            d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
+            ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous
+       from created d left join donors r on r.id = d.donor_id`,
+    [column((d) => d.campaignId), column((d) => donorColumns(d.donor)[0]), column((d) => donorColumns(d.donor)[1]),
+      column((d) => donorColumns(d.donor)[2]), column((d) => d.amountMinor), column((d) => d.currency),
       column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),
       column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
       column((d) => d.donatedAt?.toISOString() ?? null)],
   );
   return rows;
-}
-
-/** Removes donor rows made for donations that turned out to exist already (and so reference no donation). */
-export async function deleteUnusedDonors(db: Queryable, ids: readonly bigint[]): Promise<void> {
-  await db.query('delete from donors d where d.id = any($1::bigint[]) and not exists (select 1 from donations where donor_id = d.id)', [ids]);
 }

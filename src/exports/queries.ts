@@ -5,6 +5,7 @@
 //   free text   donor names and external references that begin with = + - @, tab or CR get a leading
 //               apostrophe (OWASP's advice against CSV formula injection), so no spreadsheet runs them.
 import type { Queryable } from '../db/database.ts';
+import { DONOR_ANONYMOUS_SQL, DONOR_NAME_SQL } from '../donations/queries.ts';
 import { currencyExponent, isCurrencyCode } from '../money/index.ts';
 
 export type ExportStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
@@ -104,7 +105,7 @@ export function exportSelectSql(filter: ExportFilter, bind: Bind): string {
   if (filter.to !== undefined) conditions.push(`d.donated_at < ${bind(filter.to.toISOString())}::timestamptz`);
   // An anonymous donor's name is kept for the charity's own records but never exported; '' becomes NULL so
   // that the CSV has one kind of empty cell.
-  const donorName = `(case when r.anonymous then null else nullif(r.display_name, '') end)`;
+  const donorName = `(case when ${DONOR_ANONYMOUS_SQL} then null else nullif(${DONOR_NAME_SQL}, '') end)`;
   return `select d.id::text as id, c.slug as campaign_slug,
       ${isoTimestampSql('d.donated_at')} as donated_at,
       ${amountTextSql('d.amount_minor', 'd.currency')} as amount,
@@ -114,7 +115,7 @@ export function exportSelectSql(filter: ExportFilter, bind: Bind): string {
       ${isoTimestampSql('d.created_at')} as created_at
     from donations d
     join campaigns c on c.id = d.campaign_id
-    join donors r on r.id = d.donor_id
+    left join donors r on r.id = d.donor_id
     where ${conditions.join(' and ')}`;
 }
 

@@ -1,12 +1,16 @@
 // The direct COPY path for one batch, inside the caller's transaction on one PostgreSQL connection. It is
-// optimistic: it COPYs the batch's rows straight into donors, donations and campaign_donors, and lets the
-// unique key on donations catch a key that is taken already (an earlier run, or another transaction that
-// committed it meanwhile): that COPY fails, the whole batch rolls back, and the caller writes it again with the
-// batch statement, whose ON CONFLICT skips the taken key. After such a batch the caller asks this path to look
-// the keys up first (one index probe per row) until a batch finds none taken, so a rerun after a crash does not
-// fail batch after batch. Exactly once holds either way, and a first import gets the speed of COPY: PostgreSQL
-// writes a COPY with multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each
-// tuple on its own (writer.ts's header has the figures).
+// optimistic: it COPYs the batch's donations straight into their table, and lets the unique key on donations
+// catch a key that is taken already (an earlier run, or another transaction that committed it meanwhile): that
+// COPY fails, the whole batch rolls back, and the caller writes it again with the batch statement, whose ON
+// CONFLICT skips the taken key. After such a batch the caller asks this path to look the keys up first (one
+// index probe per row) until a batch finds none taken, so a rerun after a crash does not fail batch after
+// batch. Exactly once holds either way, and a first import gets the speed of COPY: PostgreSQL writes a COPY
+// with multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each tuple on its
+// own (writer.ts's header has the figures).
+//
+// Donors known by email or donor reference are upserted first (one statement per batch); a row whose donor
+// nothing identifies carries the donor's name on the donation (migration 0004), so most files write one row
+// per donation and nothing else.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
@@ -14,8 +18,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../db/database.ts';
 import type { PreparedRow } from './validate.ts';
 import {
-  addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, donorCopyLines, drawDonorIds,
-  findTakenKeys, keyedDonorKey, recordBatch, upsertKeyedDonors,
+  addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey, recordBatch, upsertKeyedDonors,
   type BatchCounters, type CampaignTotalsDelta, type ImportedStatus, type Reject,
 } from './queries.ts';
 
@@ -23,41 +26,34 @@ async function copyInto(client: PoolClient, target: string, text: string): Promi
   if (text.length > 0) await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${target} from stdin`)));
 }
 
-/** Each new row's donor id: drawn for one-per-row donors, upserted for donors known by email or reference. */
-async function donorIdsOf(tx: Queryable, client: PoolClient, fresh: readonly PreparedRow[]): Promise<{ ids: bigint[]; own: Set<number> }> {
-  const ownIndexes: number[] = [];
-  const keyed: PreparedRow[] = [];
-  fresh.forEach((row, index) => (row.email === null && row.donorRef === null ? ownIndexes.push(index) : keyed.push(row)));
-  const drawn = await drawDonorIds(tx, ownIndexes.length);
-  const keyedIds = keyed.length === 0 ? new Map<string, bigint>() : await upsertKeyedDonors(tx, keyed.map((row) => ({ name: row.donorName, email: row.email, donorRef: row.donorRef, anonymous: row.anonymous })));
-  const ids: bigint[] = fresh.map((row) => keyedIds.get(keyedDonorKey(row)) ?? 0n);
-  ownIndexes.forEach((index, position) => { ids[index] = drawn[position]!; });
-  await copyInto(client, 'donors (id, display_name, anonymous)', donorCopyLines(ownIndexes.map((index) => fresh[index]!), drawn));
-  return { ids, own: new Set(ownIndexes) };
+/** Each new row's donor id; null for a row whose donor nothing identifies (the donation carries the name). */
+async function donorIdsOf(tx: Queryable, fresh: readonly PreparedRow[]): Promise<(bigint | null)[]> {
+  const keyed = fresh.filter((row) => row.email !== null || row.donorRef !== null);
+  if (keyed.length === 0) return fresh.map(() => null);
+  const ids = await upsertKeyedDonors(tx, keyed.map((row) => ({ name: row.donorName, email: row.email, donorRef: row.donorRef, anonymous: row.anonymous })));
+  return fresh.map((row) => (row.email === null && row.donorRef === null ? null : ids.get(keyedDonorKey(row))!));
 }
 
 /** campaign_donors and the campaign totals for the new approved donations: changeStatus's bookkeeping in bulk. */
-async function moveTotals(tx: Queryable, client: PoolClient, fresh: readonly PreparedRow[], ids: readonly bigint[], own: ReadonlySet<number>): Promise<void> {
+async function moveTotals(tx: Queryable, fresh: readonly PreparedRow[], ids: readonly (bigint | null)[]): Promise<void> {
   const deltas = new Map<bigint, CampaignTotalsDelta>();
   const keyedPairs = new Map<string, { campaignId: bigint; donorId: bigint; donations: number }>();
-  let ownLines = '';
   fresh.forEach((row, index) => {
     const delta = deltas.get(row.campaignId) ?? { campaignId: row.campaignId, amountMinor: 0n, donations: 0, donors: 0 };
     delta.amountMinor += row.amountMinor;
     delta.donations += 1;
     deltas.set(row.campaignId, delta);
-    if (own.has(index)) {
-      // A donor made for this row has this one donation: a new donor of the campaign.
+    const donorId = ids[index]!;
+    if (donorId === null) {
+      // Known by name only: this donation is a donor of the campaign on its own.
       delta.donors += 1;
-      ownLines += `${row.campaignId}\t${ids[index]}\t1\n`;
     } else {
-      const pairKey = `${row.campaignId}:${ids[index]}`;
-      const pair = keyedPairs.get(pairKey) ?? { campaignId: row.campaignId, donorId: ids[index]!, donations: 0 };
+      const pairKey = `${row.campaignId}:${donorId}`;
+      const pair = keyedPairs.get(pairKey) ?? { campaignId: row.campaignId, donorId, donations: 0 };
       pair.donations += 1;
       keyedPairs.set(pairKey, pair);
     }
   });
-  await copyInto(client, 'campaign_donors (campaign_id, donor_id, approved_count)', ownLines);
   if (keyedPairs.size > 0) {
     for (const [campaignId, donors] of await addCampaignDonors(tx, [...keyedPairs.values()])) deltas.get(campaignId)!.donors += donors;
   }
@@ -74,9 +70,9 @@ export async function writeBatchDirect(client: PoolClient, tx: Queryable, status
   const taken = rows.length === 0 || !lookUpKeys ? new Set<string>() : await findTakenKeys(tx, rows.map((row) => row.key));
   const fresh = taken.size === 0 ? rows : rows.filter((row) => !taken.has(row.key));
   if (fresh.length > 0) {
-    const { ids, own } = await donorIdsOf(tx, client, fresh);
+    const ids = await donorIdsOf(tx, fresh);
     await copyInto(client, `donations (${DONATION_COPY_COLUMNS})`, donationCopyLines(fresh, ids, status, counters.importId, new Date().toISOString()));
-    if (status === 'approved') await moveTotals(tx, client, fresh, ids, own);
+    if (status === 'approved') await moveTotals(tx, fresh, ids);
   }
   await recordBatch(tx, rejects, counters, fresh.length);
   return { imported: fresh.length, taken: taken.size };

@@ -133,7 +133,8 @@ export const CREATE_STAGING = `create temp table if not exists ${STAGING_TABLE} 
 // two writers: 27,000 rows/s with it, 36,900 without; one writer: 15,900 against 22,700).
 const APPROVED_TOTALS = `
 , per_donor as (
-  select campaign_id, donor_id, count(*) as donations from inserted group by campaign_id, donor_id
+  select campaign_id, donor_id, count(*) as donations from inserted where donor_id is not null
+   group by campaign_id, donor_id
 ), donor_counts as (
   -- In donor order, so two batches writing at once take these row locks in one order and cannot deadlock.
   insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
@@ -145,36 +146,31 @@ const APPROVED_TOTALS = `
   select c.campaign_id, count(*) filter (where c.approved_count = p.donations) as donors
     from donor_counts c join per_donor p using (campaign_id, donor_id) group by c.campaign_id
 ), per_campaign as (
-  select campaign_id, sum(amount_minor) as amount, count(*) as donations from inserted group by campaign_id
+  -- A donation without a donor row (its donor is known by name only) is one donor of its own.
+  select campaign_id, sum(amount_minor) as amount, count(*) as donations,
+         count(*) filter (where donor_id is null) as unrecognised_donors
+    from inserted group by campaign_id
 ), totals as (
   update campaigns c
      set raised_minor = c.raised_minor + p.amount,
          donation_count = c.donation_count + p.donations,
-         donor_count = c.donor_count + coalesce(m.donors, 0),
+         donor_count = c.donor_count + coalesce(m.donors, 0) + p.unrecognised_donors,
          updated_at = now()
     from per_campaign p left join donor_moves m using (campaign_id)
    where c.id = p.campaign_id
 )`;
 
 /**
- * The batch statement, one round trip: inserts the donations (ON CONFLICT on the key: a row already imported is
- * a skip), makes the donors of the rows actually inserted (one per row, its id drawn from the sequence up front
- * so the donation can name it; or upserted by email or donor reference, as the API does), moves the totals
- * for approved imports, stores the batch's rejects and moves the run's counters.
+ * The batch statement, one round trip: upserts the donors known by email or donor reference (as the API
+ * does), inserts the donations (ON CONFLICT on the key: a row already imported is a skip; a row whose donor
+ * nothing identifies carries the donor's name, migration 0004), moves the totals for approved imports, stores
+ * the batch's rejects and moves the run's counters.
  *
- * The donors of one-per-row rows are inserted after the donations that name them: foreign keys are checked
- * at the end of the whole statement, and inserting them after means a duplicate row makes no orphan donor
- * (its drawn id is simply unused). An earlier version first looked the keys up (an index probe per key, then
- * the insert's own probe): 16 ms of a 230 ms batch of 5,000 rows, for nothing the unique index does not do.
+ * An earlier version first looked the keys up (an index probe per key, then the insert's own probe): 16 ms of
+ * a 230 ms batch of 5,000 rows, for nothing the unique index does not do.
  */
 function batchStatement(source: string, approved: boolean): string {
-  return `with input as (${source}
-), fresh as materialized (
-  -- The sequence is named once (an InitPlan): pg_get_serial_sequence's text cast to regclass per row cost
-  -- 23 ms of catalog lookups per 5,000 rows, against 2 ms for 5,000 nextval calls on a resolved sequence.
-  select i.*, case when i.email is null and i.donor_ref is null
-                   then nextval((select pg_get_serial_sequence('donors', 'id')::regclass)) end as own_donor_id
-    from input i
+  return `with fresh as materialized (${source}
 ), email_donors as (
   insert into donors as r (display_name, email, anonymous)
   select distinct on (lower(email)) donor_name, email, anonymous from fresh where email is not null
@@ -190,18 +186,18 @@ function batchStatement(source: string, approved: boolean): string {
   do update set display_name = excluded.display_name, anonymous = excluded.anonymous
   returning r.id, r.external_ref
 ), inserted as (
-  insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-                         request_sha256, external_ref, donated_at, import_id)
-  select f.campaign_id, coalesce(f.own_donor_id, e.id, r.id), f.amount_minor, c.currency, $1, 'import',
+  insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                         idempotency_key, request_sha256, external_ref, donated_at, import_id)
+  select f.campaign_id, coalesce(e.id, r.id),
+         case when f.email is null and f.donor_ref is null then f.donor_name end,
+         case when f.email is null and f.donor_ref is null then f.anonymous end,
+         f.amount_minor, c.currency, $1, 'import',
          f.idempotency_key, f.request_sha256, f.external_ref, coalesce(f.donated_at, now()), $2
     from fresh f join campaigns c on c.id = f.campaign_id
     left join email_donors e on e.email_lower = lower(f.email)
     left join ref_donors r on f.email is null and r.external_ref = f.donor_ref
   on conflict (idempotency_key) do nothing
   returning id, campaign_id, donor_id, amount_minor
-), own_donors as (
-  insert into donors (id, display_name, anonymous) overriding system value
-  select f.own_donor_id, f.donor_name, f.anonymous from inserted i join fresh f on f.own_donor_id = i.donor_id
 )${approved ? APPROVED_TOTALS : ''}
 , rejects as (
   insert into import_rejects (import_id, line_number, original_line, reason)
@@ -291,14 +287,6 @@ export async function findTakenKeys(db: Queryable, keys: readonly string[]): Pro
   const { rows } = await db.query<{ idempotency_key: string }>(
     'select idempotency_key from donations where idempotency_key = any($1::text[])', [keys]);
   return new Set(rows.map((row) => row.idempotency_key));
-}
-
-/** Draws `count` donor ids from the donors' identity sequence, in one round trip. */
-export async function drawDonorIds(db: Queryable, count: number): Promise<bigint[]> {
-  if (count === 0) return [];
-  const { rows } = await db.query<{ id: bigint }>(
-    `select nextval((select pg_get_serial_sequence('donors', 'id')::regclass)) as id from generate_series(1, $1)`, [count]);
-  return rows.map((row) => row.id);
 }
 
 export interface KeyedDonor {
@@ -404,24 +392,20 @@ export async function recordBatch(db: Queryable, rejects: readonly Reject[], cou
   );
 }
 
-/** COPY text for the donors made one per row: their drawn id, name and anonymity. */
-export function donorCopyLines(rows: readonly PreparedRow[], ids: readonly bigint[]): string {
-  let text = '';
-  for (let index = 0; index < rows.length; index += 1) {
-    text += `${ids[index]}\t${copyText(rows[index]!.donorName)}\t${rows[index]!.anonymous ? 't' : 'f'}\n`;
-  }
-  return text;
-}
+export const DONATION_COPY_COLUMNS = `campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency,
+  status, source, idempotency_key, request_sha256, external_ref, donated_at, import_id`;
 
-export const DONATION_COPY_COLUMNS = `campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key,
-  request_sha256, external_ref, donated_at, import_id`;
-
-/** COPY text for the donations, in DONATION_COPY_COLUMNS order; a row without a date is dated `now`. */
-export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly bigint[], status: ImportedStatus, importId: bigint, now: string): string {
+/**
+ * COPY text for the donations, in DONATION_COPY_COLUMNS order: a row has its donor's id (null: the donor is
+ * known by name only, and the row carries the name); a row without a date is dated `now`.
+ */
+export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly (bigint | null)[], status: ImportedStatus, importId: bigint, now: string): string {
   let text = '';
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index]!;
-    text += `${row.campaignId}\t${donorIds[index]}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256.toString('hex')}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
+    const donorId = donorIds[index];
+    const donor = donorId === null ? `\\N\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}` : `${donorId}\t\\N\t\\N`;
+    text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256.toString('hex')}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
   }
   return text;
 }

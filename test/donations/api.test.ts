@@ -177,6 +177,42 @@ describe('donations API', () => {
     assert.ok(pending.json().donations.length > 0);
   });
 
+  test('a donor with an email is one donors row; a donor without is the name on the donation; both count right', async () => {
+    // Proves migration 0004's model: no donors row for a name alone, the donor count over both shapes (a donors
+    // row written before 0004 included), refunds taking each kind back out, and the recount agreeing.
+    await createCampaign(t, { slug: 'donor-model', currency: 'USD', fund: 'general' });
+    const countDonors = async () => (await t.database.query<{ count: bigint }>('select count(*) as count from donors')).rows[0]!.count;
+    const donorsBefore = await countDonors();
+    const approve = async (id: string) => t.app.inject({ method: 'POST', url: `/api/donations/${id}/approve`, headers: bearer(t.staffToken) });
+    const named = [];
+    for (const name of ['Nameonly A', 'Nameonly A', 'Nameonly B']) named.push((await donate(t, { campaign_id: 'donor-model', amount: '1.00', currency: 'USD', donor_name: name })).json());
+    assert.equal(await countDonors(), donorsBefore, 'a name alone makes no donors row');
+    const emailed = [];
+    for (const email of ['x@example.org', 'X@example.org']) emailed.push((await donate(t, { campaign_id: 'donor-model', amount: '2.00', currency: 'USD', donor_name: 'Ex', donor_email: email })).json());
+    assert.equal(await countDonors(), donorsBefore + 1n, 'one donors row per email, any case');
+    // A donation written before migration 0004: a donors row of its own, no email.
+    const { rows: [legacy] } = await t.database.query<{ id: bigint }>(
+      `with donor as (insert into donors (display_name, anonymous) values ('Legacy', false) returning id)
+       insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256)
+       select c.id, donor.id, 400, 'USD', 'pending', 'api', 'legacy-donor-row', '\\x00' from campaigns c, donor where c.slug = 'donor-model'
+       returning id`);
+    for (const donation of [...named, ...emailed]) assert.equal((await approve(donation.id)).statusCode, 200);
+    assert.equal((await approve(String(legacy!.id))).statusCode, 200);
+    const read = (await t.app.inject(`/api/donations/${named[0].id}`)).json();
+    assert.equal(read.donor_name, 'Nameonly A');
+    assert.equal((await t.app.inject(`/api/donations/${legacy!.id}`)).json().donor_name, 'Legacy');
+    const summary = async () => (await t.app.inject('/api/campaigns/donor-model/summary')).json();
+    // Three name-only donations are three donors (two people may share a name); two emails in any case are one.
+    assert.deepEqual([(await summary()).count, (await summary()).donor_count], [6, 5]);
+    const refund = async (id: string) => t.app.inject({ method: 'POST', url: `/api/donations/${id}/refund`, headers: bearer(t.staffToken), payload: { reason: 'test' } });
+    assert.equal((await refund(named[1].id)).statusCode, 200);
+    assert.equal((await refund(emailed[0].id)).statusCode, 200);
+    assert.deepEqual([(await summary()).count, (await summary()).donor_count], [4, 4], 'the email donor still has one approved donation');
+    assert.equal((await refund(String(legacy!.id))).statusCode, 200);
+    assert.deepEqual([(await summary()).count, (await summary()).donor_count], [3, 3]);
+    assert.deepEqual(await findTotalsMismatches(t.database), []);
+  });
+
   test('anonymous donors are never named', async () => {
     // Proves the stored name stays out of every public read.
     const response = await donate(t, { campaign_id: 'iftar', amount: '1.00', currency: 'IDR', donor_name: 'Hidden <b>', anonymous: true });

@@ -48,8 +48,8 @@ describe('group commit', () => {
   test('in one batch: invalid requests, a repeated key, a reused key and a poisoned row each fail alone', async () => {
     // Proves one bad donation fails only itself, and idempotency holds inside a batch.
     await target.database.execute(`create or replace function refuse_poison() returns trigger language plpgsql as $$
-      begin if new.display_name = 'poison' then raise exception 'poisoned donor'; end if; return new; end $$;
-      create trigger refuse_poison before insert on donors for each row execute function refuse_poison();`);
+      begin if new.donor_name = 'poison' then raise exception 'poisoned donation'; end if; return new; end $$;
+      create trigger refuse_poison before insert on donations for each row execute function refuse_poison();`);
     const app = await appWith({ AMANAH_GROUP_COMMIT_WINDOW_MS: '50' });
     try {
       const good = { campaign_id: 'gc', amount: '5.00', currency: 'USD' };
@@ -75,7 +75,7 @@ describe('group commit', () => {
       const { rows } = await target.database.query<{ key: string }>("select idempotency_key as key from donations where idempotency_key like 'mix-%' order by 1");
       assert.deepEqual(rows.map((row) => row.key), ['mix-good-1', 'mix-good-2', 'mix-reused', 'mix-twice']);
     } finally {
-      await target.database.execute('drop trigger refuse_poison on donors; drop function refuse_poison();');
+      await target.database.execute('drop trigger refuse_poison on donations; drop function refuse_poison();');
       await app.close();
     }
   });

@@ -110,7 +110,15 @@ export interface BrowserTestSetup {
 export async function startBrowserTest(): Promise<BrowserTestSetup> {
   const testDatabase = process.env.DATABASE_URL?.startsWith('postgres') ? await createTestDatabase() : undefined;
   const server = await startServerProcess({ databaseUrl: testDatabase?.url, env: { AMANAH_SEED_DEMO: 'true' } });
-  const browser = await launchBrowser();
+  let browser: LaunchedBrowser;
+  try {
+    browser = await launchBrowser();
+  } catch (error) {
+    // Without this the server child keeps the test process alive and a missing chromium hangs the run.
+    await server.stop();
+    await testDatabase?.drop();
+    throw error;
+  }
   return {
     server, browser,
     async close() {
