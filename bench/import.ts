@@ -359,6 +359,6 @@ function result(measured: Measured): BenchResult {
     notes: 'ratio = import rows/s (the import\'s own clock, first byte to last commit) ÷ raw COPY rows/s of the same donation rows '
       + 'into the same table and indexes (one COPY stream, run before and after the import, mean taken). The import also parses, validates and '
       + 'keys every row, moves the campaign totals and the run\'s counters in each batch\'s transaction. '
-      + `The naive path (one transaction per row: donor, pending donation, approval) was measured on ${whole.format(naiveRows)} rows and extrapolated.`,
+      + `The naive path (one transaction per row: a pending donation, then its approval) was measured on ${whole.format(naiveRows)} rows and extrapolated.`,
   };
 }

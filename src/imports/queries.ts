@@ -279,8 +279,9 @@ export function copyLines(rows: readonly PreparedRow[]): string {
   return text;
 }
 
-// The direct COPY path (writer.ts, copyWriter): the batch's new rows are COPYed straight into donors, donations
-// and campaign_donors, which PostgreSQL writes with multi-row inserts, and these statements do the rest.
+// The direct COPY path (writer.ts, copyWriter): the batch's new donations are COPYed straight into their table,
+// which PostgreSQL writes with multi-row inserts, and these statements do the rest (donors known by email or
+// reference, campaign_donors for them, the totals, the run's counters).
 
 /** The keys of the batch that are already taken (one index probe each). */
 export async function findTakenKeys(db: Queryable, keys: readonly string[]): Promise<Set<string>> {

@@ -1,32 +1,34 @@
-// Batched writes of prepared rows, one transaction per batch: the new donations with their donors, the
-// campaign totals, the run's counters and the batch's rejects commit together or not at all, so a process
-// killed at any moment leaves only whole batches behind, and the same file imported again skips them by key.
+// Batched writes of prepared rows, one transaction per batch: the new donations (and donors known by email
+// or reference), the campaign totals, the run's counters and the batch's rejects commit together or not at
+// all, so a process killed at any moment leaves only whole batches behind, and the same file imported again
+// skips them by key.
 //
 // Three ways to write a batch were built and measured (bench/import.ts prints these figures; PostgreSQL 15
-// with its default settings on this 2-core machine, shared with the importer and with other people's work;
-// 200,000 generated GDQ-shaped rows into one empty campaign, approved, one donor per row, 5,000-row batches).
-// Two runs, rows/s, because the machine's load moved the absolute figures by a third:
+// with its default settings on this 2-core machine; 200,000 generated GDQ-shaped rows into one empty campaign,
+// approved, donors known by name only, 5,000-row batches). rows/s; the first figure of each pair is from an
+// earlier session (a donors row and a campaign_donors row per donation, a machine shared with other work),
+// the second from 2026-11-25 after migration 0004 (one row per donation, a quiet machine):
 //
 //   method                                              1 writer        2 writers       3 writers
-//   copy:    COPY straight into donors, donations,      30,119 26,707   43,759 29,124   43,610 28,192
-//            campaign_donors (direct-copy.ts)
-//   staging: COPY into a temp table, then one           26,524 18,824   30,138 17,648
+//   copy:    COPY straight into the table               30,119 56,263   43,759 96,686   43,610 87,468
+//            (direct-copy.ts)
+//   staging: COPY into a temp table, then one           26,524 48,750   30,138 75,186
 //            INSERT … SELECT … ON CONFLICT statement
-//   unnest:  the rows as eleven array parameters of     25,091 13,796   28,401 20,817
+//   unnest:  the rows as eleven array parameters of     25,091 44,171   28,401 72,902
 //            that same statement
 //
 // Sending one batch of 5,000 rows alone (median of 40, server-side read included): 22.5 ms as arrays, 12.7 ms
-// by COPY. COPY wins twice: cheaper to encode and parse, and a COPY into the real tables is written with
+// by COPY. COPY wins twice: cheaper to encode and parse, and a COPY into the real table is written with
 // multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each tuple on its own.
-// Two writers use both cores (a PostgreSQL backend each); a third only adds contention. So: copy, 2 writers,
-// and 5,000 rows (10,000 measured 8% faster in the first run but costs the CLI its memory budget: pipeline.ts,
-// IMPORT_BATCH_ROWS_DEFAULT).
+// Two writers use both cores (a PostgreSQL backend each); a third only adds contention. Batches of 2,000 rows
+// measured 78,861 rows/s and of 10,000 89,504 against 96,686 for 5,000 (2 writers): so copy, 2 writers, and
+// 5,000 rows (pipeline.ts, IMPORT_BATCH_ROWS_DEFAULT).
 //
-// Against the issue's reference, raw COPY of the same donation rows, a 1M-row import runs at 0.34-0.41 of its
-// rate (target 0.8, not met): per donation the import writes three rows (a donor, the donation, its
-// campaign_donors row) and PostgreSQL checks four foreign keys, where the reference writes one row and checks
-// two. Timed inside the batches with one writer (300k rows): donors 4.6 µs a row, donations 19 µs (what the
-// reference pays), campaign_donors and totals 10 µs. Against raw COPY of all three rows it runs at 0.57-0.63.
+// Against the issue's reference, raw COPY of the same donation rows into the same table in one stream, a 1M-row
+// `amanah import` ran at 0.83-0.87 of its rate (77,202 vs 93,167 rows/s; 77,888 vs 89,421) once donors known by
+// name only stopped costing a donors row, a campaign_donors row and two more foreign-key checks per donation
+// (0.34-0.52 before). What is left is the import's own CPU on the same two cores: parsing, validating, hashing
+// and encoding a row costs ~5.5 µs in Node (sha256 of the row ~1 µs, date parsing ~0.4 µs).
 // The statement paths stay: staging is copy's fallback when a batch meets a taken key or a refused value, and
 // unnest is PGlite's only path (no COPY FROM STDIN through its driver).
 import { Readable } from 'node:stream';
