@@ -8,12 +8,12 @@ import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
 import type { ImportFormat } from './parse.ts';
 import { isMappingError, parseMapSpec } from './mapping.ts';
+import type { ImportRequest, ImportSummary } from './pipeline.ts';
 import {
-  IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX, type ImportRequest,
-  type ImportSummary,
-} from './pipeline.ts';
+  IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX, IMPORT_WRITE_METHOD_DEFAULT, IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX,
+  type WriteMethod,
+} from './limits.ts';
 import { barProgress, jsonProgress, summaryLine, type ProgressSink } from './progress.ts';
-import { IMPORT_WRITE_METHOD_DEFAULT, type WriteMethod } from './writer.ts';
 import { runInWorker, WorkerImportError } from './worker.ts';
 
 const text = { type: 'string' } as const;

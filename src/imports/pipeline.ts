@@ -16,18 +16,10 @@ import { readRecords, type ByteSource, type ImportFormat, type SourceRecord } fr
 import { csvFieldReader, ndjsonFieldReader, type FieldReader, type MapSpec, type RowFields } from './mapping.ts';
 import { prepareRow, type PreparedRow, type ValidationContext } from './validate.ts';
 import { findCampaignsByReference, insertImport, setImportStatus, type ImportedStatus, type ImportRow, type Reject } from './queries.ts';
-import { batchWriter, type Batch, type BatchOutcome, type BatchWriter, type WriteMethod } from './writer.ts';
+import { batchWriter, type Batch, type BatchOutcome, type BatchWriter } from './writer.ts';
+import { IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_MAX, type WriteMethod } from './limits.ts';
 
-/** Rows per batch, at most; 20,000 GDQ-sized rows are ~3.5 MB of COPY text. */
-export const IMPORT_BATCH_ROWS_MAX = 20_000;
-/**
- * Rows per batch unless told otherwise. 10,000 measured ~8% faster than 5,000 (writer.ts's header) but took the
- * CLI's peak RSS to 264 MB on 1M rows, past the 256 MB budget; 5,000 peaks at 229-235 MB.
- */
-export const IMPORT_BATCH_ROWS_DEFAULT = 5_000;
-/** Batches written at once on PostgreSQL (one connection each); measured in writer.ts's header. */
-export const IMPORT_WRITERS_DEFAULT = 2;
-export const IMPORT_WRITERS_MAX = 8;
+export { IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX } from './limits.ts';
 /** Campaigns remembered by id or slug when a campaign column names them; the cache is cleared past this. */
 export const IMPORT_CAMPAIGNS_CACHED_MAX = 10_000;
 

@@ -45,11 +45,9 @@ import {
   type BatchCounters, type ImportedStatus, type Reject,
 } from './queries.ts';
 import { writeBatchDirect } from './direct-copy.ts';
+import type { WriteMethod } from './limits.ts';
 
-export type WriteMethod = 'copy' | 'staging' | 'unnest';
-
-/** The fastest path on PostgreSQL, by the measurement above. */
-export const IMPORT_WRITE_METHOD_DEFAULT: WriteMethod = 'copy';
+export { IMPORT_WRITE_METHOD_DEFAULT, type WriteMethod } from './limits.ts';
 
 /** One batch: valid rows (unique keys within the batch), the rows rejected while reading it, and counters. */
 export interface Batch {
