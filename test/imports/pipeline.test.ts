@@ -209,3 +209,26 @@ test('problems that concern the whole import stop it before any row', async () =
   await assert.rejects(checkImport(database, request({ campaign: `${slug}-draft` })), /is draft, not active/);
   assert.deepEqual(await totals(slug), { raised: 0n, donations: 0n, donors: 0n });
 });
+
+test('two imports of the same rows at once, in the same or the opposite order, write every row exactly once', async () => {
+  // Proves exactly once under concurrency (several writers each, on PostgreSQL several connections): both runs
+  // finish, every key is one donation, and what one run imported the other counted as a duplicate.
+  const rows = Array.from({ length: 3_000 }, (_, index) =>
+    `T${index},${1 + (index % 97)}.00,${index % 5 === 0 ? `donor${index % 250}@example.org` : ''},Name ${index}`);
+  const forward = `ref,amount,donor_email,donor_name\n${rows.join('\n')}\n`;
+  const backward = `ref,amount,donor_email,donor_name\n${[...rows].reverse().join('\n')}\n`;
+  const expectedMinor = rows.reduce((sum, _row, index) => sum + BigInt(100 * (1 + (index % 97))), 0n);
+  for (const [label, second, keyColumn] of [['same file, key column', forward, 'ref'], ['reversed file, key column', backward, 'ref'], ['same file, position keys', forward, undefined]] as const) {
+    const slug = await campaign();
+    const options = { campaign: slug, keyColumn, batchRows: 200, writers: 2 };
+    const [a, b] = await Promise.all([importText(forward, options), importText(second, { ...options, sourceName: 'second.csv' })]);
+    assert.deepEqual([a.imported + b.imported, a.duplicates + b.duplicates, a.rejected + b.rejected], [3_000, 3_000, 0], label);
+    const { rows: [counted] } = await database.query<{ donations: bigint; keys: bigint }>(
+      `select count(*) as donations, count(distinct d.idempotency_key) as keys
+         from donations d join campaigns c on c.id = d.campaign_id where c.slug = $1`, [slug]);
+    assert.deepEqual(counted, { donations: 3_000n, keys: 3_000n }, label);
+    // 600 rows name 50 emails: 50 donors; the other 2,400 are known by name only, a donor each.
+    assert.deepEqual(await totals(slug), { raised: expectedMinor, donations: 3_000n, donors: 2_450n }, label);
+  }
+  await assertVerified();
+});
