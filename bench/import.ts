@@ -232,7 +232,7 @@ async function naiveSample(context: BenchContext, generated: Generated, sampleRo
       const donor = await donorOf(tx, { displayName: row.donorName, email: null, anonymous: row.anonymous });
       const id = await insertDonation(tx, {
         campaignId: campaign.id, donor, amountMinor: row.amountMinor, currency: 'USD', status: 'pending', source: 'import',
-        idempotencyKey: row.key, requestSha256: row.requestSha256, externalRef: null, donatedAt: new Date(row.donatedAt!),
+        idempotencyKey: row.key, requestSha256: Buffer.from(row.requestSha256Hex, 'hex'), externalRef: null, donatedAt: new Date(row.donatedAt!),
       });
       await changeStatus(tx, { ids: [id!], from: 'pending', to: 'approved', actor: 'bench', reason: null });
     });

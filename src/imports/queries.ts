@@ -114,14 +114,14 @@ export const BATCH_COLUMNS = `campaign_id, idempotency_key, amount_minor, donor_
   external_ref, donated_at, request_sha256, ordinal`;
 
 const UNNEST_SOURCE = `select * from unnest($9::bigint[], $10::text[], $11::bigint[], $12::text[], $13::boolean[],
-  $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::bytea[], $19::int[]) as t(${BATCH_COLUMNS})`;
+  $14::text[], $15::text[], $16::text[], $17::timestamptz[], $18::text[], $19::int[]) as t(${BATCH_COLUMNS})`;
 
 export const STAGING_TABLE = 'import_staging';
 
 /** The staging table for the COPY path: session-local, emptied at each commit. */
 export const CREATE_STAGING = `create temp table if not exists ${STAGING_TABLE} (
   campaign_id bigint, idempotency_key text, amount_minor bigint, donor_name text, anonymous boolean, email text,
-  donor_ref text, external_ref text, donated_at timestamptz, request_sha256 bytea, ordinal int) on commit delete rows`;
+  donor_ref text, external_ref text, donated_at timestamptz, request_sha256 text, ordinal int) on commit delete rows`;
 
 // The totals part runs for approved imports only. It is changeStatus's bookkeeping (src/donations/queries.ts)
 // for donations that are born approved: campaign_donors counts and the campaign totals, moved by the sums of
@@ -192,7 +192,7 @@ function batchStatement(source: string, approved: boolean): string {
          case when f.email is null and f.donor_ref is null then f.donor_name end,
          case when f.email is null and f.donor_ref is null then f.anonymous end,
          f.amount_minor, c.currency, $1, 'import',
-         f.idempotency_key, f.request_sha256, f.external_ref, coalesce(f.donated_at, now()), $2
+         f.idempotency_key, decode(f.request_sha256, 'hex'), f.external_ref, coalesce(f.donated_at, now()), $2
     from fresh f join campaigns c on c.id = f.campaign_id
     left join email_donors e on e.email_lower = lower(f.email)
     left join ref_donors r on f.email is null and r.external_ref = f.donor_ref
@@ -240,7 +240,7 @@ function columnParameters(rows: readonly PreparedRow[]): unknown[] {
     const row = rows[index]!;
     campaign!.push(String(row.campaignId)); key!.push(row.key); amount!.push(String(row.amountMinor));
     name!.push(row.donorName); anonymous!.push(row.anonymous); email!.push(row.email); donorRef!.push(row.donorRef);
-    externalRef!.push(row.externalRef); donatedAt!.push(row.donatedAt); sha256!.push(row.requestSha256); ordinal!.push(index);
+    externalRef!.push(row.externalRef); donatedAt!.push(row.donatedAt); sha256!.push(row.requestSha256Hex); ordinal!.push(index);
   }
   return columns;
 }
@@ -274,7 +274,7 @@ export function copyLines(rows: readonly PreparedRow[]): string {
   let text = '';
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index]!;
-    text += `${row.campaignId}\t${copyText(row.key)}\t${row.amountMinor}\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}\t${copyText(row.email)}\t${copyText(row.donorRef)}\t${copyText(row.externalRef)}\t${row.donatedAt ?? '\\N'}\t\\\\x${row.requestSha256.toString('hex')}\t${index}\n`;
+    text += `${row.campaignId}\t${copyText(row.key)}\t${row.amountMinor}\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}\t${copyText(row.email)}\t${copyText(row.donorRef)}\t${copyText(row.externalRef)}\t${row.donatedAt ?? '\\N'}\t${row.requestSha256Hex}\t${index}\n`;
   }
   return text;
 }
@@ -406,7 +406,7 @@ export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readon
     const row = rows[index]!;
     const donorId = donorIds[index];
     const donor = donorId === null ? `\\N\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}` : `${donorId}\t\\N\t\\N`;
-    text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256.toString('hex')}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
+    text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256Hex}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
   }
   return text;
 }

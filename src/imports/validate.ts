@@ -10,7 +10,7 @@ import { refusalReason } from '../campaigns/campaigns.ts';
 import { parseTimestamp } from '../http/format.ts';
 import type { SourceRecord } from './parse.ts';
 import type { RowFields } from './mapping.ts';
-import { columnKey, positionKey, recordSha256 } from './keys.ts';
+import { columnKey, positionKey, recordSha256Hex } from './keys.ts';
 
 export const DONOR_NAME_CHARS_MAX = 200;
 export const DONOR_EMAIL_CHARS_MAX = 320;
@@ -40,7 +40,8 @@ export interface PreparedRow {
   readonly externalRef: string | null;
   /** ISO 8601, or null for "now". */
   readonly donatedAt: string | null;
-  readonly requestSha256: Buffer;
+  /** SHA-256 of the record, 64 hex digits (keys.ts). */
+  readonly requestSha256Hex: string;
 }
 
 export interface ValidationContext {
@@ -122,8 +123,8 @@ function donorOf(fields: RowFields): Donor | string {
   return { donorName: ANONYMOUS_NAMES.has(name.toLowerCase()) ? '' : name, anonymous, email, donorRef };
 }
 
-function keyOf(fields: RowFields, campaignId: bigint, ordinal: number, sha256: Buffer): string {
-  return fields.key === undefined ? positionKey(campaignId, ordinal, sha256) : columnKey(campaignId, fields.key.trim());
+function keyOf(fields: RowFields, campaignId: bigint, ordinal: number, sha256Hex: string): string {
+  return fields.key === undefined ? positionKey(campaignId, ordinal, sha256Hex) : columnKey(campaignId, fields.key.trim());
 }
 
 /** Checks one row; returns it ready to write, or the reason it is rejected. */
@@ -152,12 +153,12 @@ export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: num
     if (key === '') return 'key: the key column is empty';
     if (key.length > REFERENCE_CHARS_MAX) return `key: longer than ${REFERENCE_CHARS_MAX} characters`;
   }
-  const requestSha256 = recordSha256(record);
+  const requestSha256Hex = recordSha256Hex(record);
   return {
     line: record.line, raw: record.raw, campaignId: campaign.id, currency: campaign.currency,
-    key: keyOf(fields, campaign.id, ordinal, requestSha256),
+    key: keyOf(fields, campaign.id, ordinal, requestSha256Hex),
     amountMinor, ...donor, externalRef,
     donatedAt: donatedAt === null ? null : donatedAt.toISOString(),
-    requestSha256,
+    requestSha256Hex,
   };
 }

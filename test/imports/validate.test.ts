@@ -107,3 +107,12 @@ test('NDJSON rows read members by target name or map, with exact amounts, emails
   assert.match(check({ amount: '1', ref: ' ' }) as string, /^key: the key column is empty/);
   assert.match(check({ amount: '1', amount_minor: '100', ref: 'x' }) as string, /both amount and amount_minor/);
 });
+
+test('a row without a key column is keyed by campaign, position and the SHA-256 of its fields, stable across versions', () => {
+  // Proves the key format never drifts: a file imported by an earlier version must be skipped, not doubled, when
+  // imported again. The key is the one the first released version computed for this row (SHA-256 of the fields
+  // joined by U+0000; the first 16 bytes in base64url).
+  const prepared = row(['Ann', '2017-01-01T00:00:00Z', '5.00', 'TRUE'], 3) as PreparedRow;
+  assert.equal(prepared.requestSha256Hex, '0fe2d24863eb714723751bf267024ea1463e734641bab0e2527e4143003129b5');
+  assert.equal(prepared.key, 'import:7:3:D-LSSGPrcUcjdRvyZwJOoQ');
+});
