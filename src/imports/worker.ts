@@ -3,9 +3,10 @@
 // machine's memory (up to a 64 MB semi-space here, on 24 GB), and the import's allocation rate makes it grow to
 // that: 330-350 MB peak RSS for a 300k- or a 1M-row file run in the main thread, against 187-195 MB in a worker
 // whose young generation is capped at IMPORT_WORKER_YOUNG_MB (same files, same throughput within the noise; a
-// 128 MB cap was no faster). Through `amanah import` (2026-11-25, after migration 0004): 1M rows peak at
-// 207-217 MB and 10M rows at 225 MB, so memory stays flat with the file's size. A 64 MB cap imported 1M rows
-// 3-5% faster (80-82k against 77-79k rows/s) at 236-239 MB, too close to the 256 MB budget to keep.
+// 128 MB cap was no faster). Through `amanah import` (2026-11-25, after migration 0004 and the hex row
+// fingerprint): 1M rows peak at 191-196 MB and 10M rows at 198 MB (83,344 rows/s), so memory stays flat with
+// the file's size. A 64 MB cap imported 1M rows ~4% faster (90-94k against 87-88k rows/s) at 228-237 MB, too
+// close to the 256 MB budget to keep.
 //
 // This file is the parent's side; the thread runs worker-thread.ts, so the process that starts it (the CLI's
 // main thread, 89 MB before work) does not load the pipeline and drivers it never runs. The worker also keeps

@@ -10,25 +10,27 @@
 // the second from 2026-11-25 after migration 0004 (one row per donation, a quiet machine):
 //
 //   method                                              1 writer        2 writers       3 writers
-//   copy:    COPY straight into the table               30,119 56,263   43,759 96,686   43,610 87,468
+//   copy:    COPY straight into the table               30,119 57,425   43,759 95,156   43,610 89,475
 //            (direct-copy.ts)
-//   staging: COPY into a temp table, then one           26,524 48,750   30,138 75,186
+//   staging: COPY into a temp table, then one           26,524 48,181   30,138 75,793
 //            INSERT … SELECT … ON CONFLICT statement
-//   unnest:  the rows as eleven array parameters of     25,091 44,171   28,401 72,902
+//   unnest:  the rows as eleven array parameters of     25,091 44,417   28,401 75,983
 //            that same statement
 //
 // Sending one batch of 5,000 rows alone (median of 40, server-side read included): 22.5 ms as arrays, 12.7 ms
 // by COPY. COPY wins twice: cheaper to encode and parse, and a COPY into the real table is written with
 // multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each tuple on its own.
 // Two writers use both cores (a PostgreSQL backend each); a third only adds contention. Batches of 2,000 rows
-// measured 78,861 rows/s and of 10,000 89,504 against 96,686 for 5,000 (2 writers): so copy, 2 writers, and
-// 5,000 rows (pipeline.ts, IMPORT_BATCH_ROWS_DEFAULT).
+// measured 78,861 and 79,955 rows/s, of 10,000 89,504 and 98,930, against 96,686 and 95,156 for 5,000 (2
+// writers, two runs): 10,000 is not reliably faster and holds twice the rows in memory, so copy, 2 writers,
+// and 5,000 rows (limits.ts, IMPORT_BATCH_ROWS_DEFAULT).
 //
 // Against the issue's reference, raw COPY of the same donation rows into the same table in one stream, a 1M-row
 // `amanah import` ran at 0.83-0.87 of its rate (77,202 vs 93,167 rows/s; 77,888 vs 89,421) once donors known by
 // name only stopped costing a donors row, a campaign_donors row and two more foreign-key checks per donation
-// (0.34-0.52 before). What is left is the import's own CPU on the same two cores: parsing, validating, hashing
-// and encoding a row costs ~5.5 µs in Node (sha256 of the row ~1 µs, date parsing ~0.4 µs).
+// (0.34-0.52 before), and at 0.86 (81,786 vs 94,964) once the row fingerprint stopped being a Buffer per row
+// (keys.ts). What is left is the import's own CPU on the same two cores: the worker thread spends ~3 µs a row
+// parsing, validating, hashing and encoding, and ~2.9 µs in the garbage collector (1M rows, profiled).
 // The statement paths stay: staging is copy's fallback when a batch meets a taken key or a refused value, and
 // unnest is PGlite's only path (no COPY FROM STDIN through its driver).
 import { Readable } from 'node:stream';
