@@ -1,8 +1,8 @@
 // Donation intake in batches. One function writes any number of donation requests with a fixed number of
 // round trips: look up their keys and campaigns, validate each alone, then one transaction upserts the donors
 // known by email and inserts the donations (multi-row, by unnest) and publishes the change. A donor without an
-// email is not a donors row: the donation carries the name (migration 0004). A request that fails validation fails
-// alone; the others are written. The group committer (group-commit.ts) feeds it concurrent API requests; a
+// email is not a donors row: the donation carries the name (migration 0004). A request that fails validation
+// fails alone; the others are written. The group committer (group-commit.ts) feeds it concurrent API requests; a
 // single request is a batch of one, so there is one intake path.
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';

@@ -58,12 +58,8 @@ export type DonationDonor = { readonly id: bigint } | { readonly name: string; r
 /** A donor with an email is one row across donations (upserted); one without is carried by the donation. */
 export async function donorOf(db: Queryable, donor: DonorInput): Promise<DonationDonor> {
   if (donor.email === null) return { name: donor.displayName, anonymous: donor.anonymous };
-  const { rows } = await db.query<{ id: bigint }>(
-    `insert into donors (display_name, email, anonymous) values ($1, $2, $3)
-     on conflict ((lower(email))) where email is not null
-     do update set display_name = excluded.display_name, anonymous = excluded.anonymous returning id`,
-    [donor.displayName, donor.email, donor.anonymous]);
-  return { id: rows[0]!.id };
+  const ids = await upsertEmailDonors(db, [donor]);
+  return { id: ids.get(donor.email.toLowerCase())! };
 }
 
 export interface NewDonation {
@@ -257,6 +253,7 @@ export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInp
 /** Inserts many donations in one statement; a key that exists already is skipped. Returns the rows created. */
 export async function insertDonationBatch(db: Queryable, donations: readonly NewDonation[]): Promise<DonationRow[]> {
   const column = <T>(pick: (donation: NewDonation) => T) => donations.map(pick);
+  const donors = donations.map((donation) => donorColumns(donation.donor));
   const { rows } = await db.query<DonationRow>(
     `with created as (
        insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status,
@@ -274,8 +271,8 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
             d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
             ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous
        from created d left join donors r on r.id = d.donor_id`,
-    [column((d) => d.campaignId), column((d) => donorColumns(d.donor)[0]), column((d) => donorColumns(d.donor)[1]),
-      column((d) => donorColumns(d.donor)[2]), column((d) => d.amountMinor), column((d) => d.currency),
+    [column((d) => d.campaignId), donors.map((donor) => donor[0]), donors.map((donor) => donor[1]),
+      donors.map((donor) => donor[2]), column((d) => d.amountMinor), column((d) => d.currency),
       column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),
       column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
       column((d) => d.donatedAt?.toISOString() ?? null)],

@@ -18,7 +18,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../db/database.ts';
 import type { PreparedRow } from './validate.ts';
 import {
-  addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey, recordBatch, upsertKeyedDonors,
+  addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey,
+  recordBatch, upsertKeyedDonors,
   type BatchCounters, type CampaignTotalsDelta, type ImportedStatus, type Reject,
 } from './queries.ts';
 
@@ -26,12 +27,14 @@ async function copyInto(client: PoolClient, target: string, text: string): Promi
   if (text.length > 0) await pipeline(Readable.from([text]), client.query(copyFrom(`copy ${target} from stdin`)));
 }
 
+const isKeyed = (row: PreparedRow) => row.email !== null || row.donorRef !== null;
+
 /** Each new row's donor id; null for a row whose donor nothing identifies (the donation carries the name). */
 async function donorIdsOf(tx: Queryable, fresh: readonly PreparedRow[]): Promise<(bigint | null)[]> {
-  const keyed = fresh.filter((row) => row.email !== null || row.donorRef !== null);
+  const keyed = fresh.filter(isKeyed);
   if (keyed.length === 0) return fresh.map(() => null);
   const ids = await upsertKeyedDonors(tx, keyed.map((row) => ({ name: row.donorName, email: row.email, donorRef: row.donorRef, anonymous: row.anonymous })));
-  return fresh.map((row) => (row.email === null && row.donorRef === null ? null : ids.get(keyedDonorKey(row))!));
+  return fresh.map((row) => (isKeyed(row) ? ids.get(keyedDonorKey(row))! : null));
 }
 
 /** campaign_donors and the campaign totals for the new approved donations: changeStatus's bookkeeping in bulk. */
