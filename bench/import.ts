@@ -36,8 +36,8 @@ const QUICK_NAIVE_SAMPLE_ROWS = 500;
 /** Rows for each write-path variant compared in-process. */
 const COMPARE_ROWS = 200_000;
 const QUICK_COMPARE_ROWS = 20_000;
-/** The real data, beside the repository (shared/data/gdq). */
-const GDQ_DIRECTORY = fileURLToPath(new URL('../../shared/data/gdq', import.meta.url));
+/** The real data: the project's own copy (datasets/gdq, CC0). */
+const GDQ_DIRECTORY = fileURLToPath(new URL('../datasets/gdq', import.meta.url));
 const GDQ_MAP = 'donor_name=donator,donated_at=date';
 const TIME_BINARY = '/usr/bin/time';
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

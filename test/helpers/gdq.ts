@@ -1,4 +1,4 @@
-// Where the real GDQ donations are: `shared/data/gdq`, beside the repository (as in CI's fresh clone).
+// Where the real GDQ donations are: the project's own copy in `datasets/gdq` (CC0; its README has the totals).
 import { fileURLToPath } from 'node:url';
 
-export const GDQ_DIRECTORY = fileURLToPath(new URL('../../../shared/data/gdq/', import.meta.url));
+export const GDQ_DIRECTORY = fileURLToPath(new URL('../../datasets/gdq/', import.meta.url));
