@@ -5,7 +5,8 @@
 //
 // The primary forwards SIGINT and SIGTERM to the workers and exits when they have. A worker that dies unasked is
 // replaced, at most RESTARTS_MAX times in RESTART_WINDOW_MS: a worker that crashes on every start (a bad
-// configuration, a database that refuses it) then stops the whole server with exit code 1 rather than spin.
+// configuration, a bug) then stops the whole server with exit code 1 rather than spin. A database that is down
+// or restarting is not a crash: workers answer 503 meanwhile and recover, and wait for it at start.
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -13,6 +14,7 @@ import { migrate } from './db/migrate.ts';
 import { seedDemoData } from './seed/demo.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
+import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
 
 export const WORKERS_MAX = 64;
 const RESTARTS_MAX = 5;
@@ -41,7 +43,9 @@ async function prepareDatabase(config: Config): Promise<void> {
 
 /** Runs the primary: resolves to the exit code once every worker has stopped. */
 export async function runPrimary(config: Config, workers: number): Promise<number> {
-  await prepareDatabase(config);
+  // A database that is away is waited for here, before any worker starts, and each worker waits for it on its
+  // own (src/server.ts) rather than exiting, so the restart budget below counts crashes of amanah only.
+  await retryWhileUnavailable(() => prepareDatabase(config), START_RETRY_LIMITS, (error, attempt, delayMs) => logStartRetry('primary', error, attempt, delayMs));
   const live = new Set<Worker>();
   const restarts: number[] = [];
   let stopping = false;

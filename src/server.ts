@@ -1,5 +1,6 @@
 // Starting and stopping the server: open the database, migrate, seed demo data on a new database, listen,
-// and on SIGINT/SIGTERM stop taking requests, finish those in flight, then close the database.
+// and on SIGINT/SIGTERM stop taking requests, finish those in flight, then close the database. A database that
+// is away at start is waited for (startServer).
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -8,7 +9,8 @@ import { buildApp } from './http/app.ts';
 import { seedDemoData } from './seed/demo.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
-import { startVerificationSchedule } from './verification/schedule.ts';
+import { startVerificationSchedule, type VerificationSchedule } from './verification/schedule.ts';
+import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,17 +28,35 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  return retryWhileUnavailable(() => startOnce(config, options), START_RETRY_LIMITS, (error, attempt, delayMs) => logStartRetry('server', error, attempt, delayMs));
+}
+
+/** Opens, prepares and listens; on a failure closes what it opened, so that startServer can try again. */
+async function startOnce(config: Config, options: StartOptions): Promise<RunningServer> {
   const prepare = options.prepareDatabase ?? true;
   const database = await openDatabase(config.database);
-  if (prepare) await migrate(database);
-  const app = await buildApp({ config, database, logger: true });
-  if (prepare && config.seedDemoData && (await countCampaigns(database)) === 0n) {
-    const summary = await seedDemoData(database, new ChangeFeed());
-    app.log.info(summary, 'new database: demo campaigns and donations created');
+  let app: FastifyInstance | undefined;
+  let verification: VerificationSchedule | undefined;
+  try {
+    if (prepare) await migrate(database);
+    app = await buildApp({ config, database, logger: true });
+    if (prepare && config.seedDemoData && (await countCampaigns(database)) === 0n) {
+      const summary = await seedDemoData(database, new ChangeFeed());
+      app.log.info(summary, 'new database: demo campaigns and donations created');
+    }
+    verification = config.payments.providerUrl === undefined ? undefined
+      : await startVerificationSchedule({ config, database, changes: new ChangeFeed(), log: app.log });
+    const url = await app.listen({ port: config.port, host: config.host });
+    return running(app, database, verification, url);
+  } catch (error) {
+    await verification?.stop().catch(() => {});
+    await app?.close().catch(() => {});
+    await database.close().catch(() => {});
+    throw error;
   }
-  const url = await app.listen({ port: config.port, host: config.host });
-  const verification = config.payments.providerUrl === undefined ? undefined
-    : await startVerificationSchedule({ config, database, changes: new ChangeFeed(), log: app.log });
+}
+
+function running(app: FastifyInstance, database: Database, verification: VerificationSchedule | undefined, url: string): RunningServer {
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {

@@ -47,6 +47,8 @@ export interface Database extends Queryable {
   /** Subscribes to a LISTEN/NOTIFY channel; resolves once listening, to a function that unsubscribes. */
   listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
   poolStats(): PoolStats;
+  /** False while the LISTEN connection is lost and being re-established (engines that have one). */
+  listening?(): boolean;
   close(): Promise<void>;
 }
 

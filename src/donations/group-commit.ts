@@ -89,7 +89,14 @@ export class GroupCommitter<Request, Result> {
     let outcomes;
     try {
       outcomes = await this.#writeBatch(batch.map((waiting) => waiting.request));
-    } catch {
+    } catch (error) {
+      // The database is away (or the pool full): every request would fail alike, so each is answered that 503
+      // now (a write whose commit went unanswered is retried by its client with the same key) instead of
+      // retrying the batch one request at a time against a database that cannot take any.
+      if (error instanceof AppError && error.status === 503) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
       // The database refused the batch as a whole (say, one donor name it cannot store): write each alone.
       this.stats.isolatedRetries += batch.length;
       await Promise.all(batch.map((waiting) => this.#writeOne(waiting.request).then(waiting.resolve, waiting.reject)));

@@ -22,6 +22,7 @@ import { importRoutes } from '../imports/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
 import { analyticsRoutes } from '../analytics/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
+import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
 import { writeIntakeBatch, type IntakeRequest } from '../donations/intake.ts';
@@ -66,14 +67,13 @@ export function toAppError(error: FastifyError | Error): AppError {
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', error.message);
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('unsupported_media_type', error.message);
   if (fastifyError.statusCode === 400) return new AppError('validation_failed', error.message);
+  // Before the timeout below: a connection that failed or was lost is the database away, not a busy pool.
+  if (isConnectionFailure(error)) return new DatabaseUnavailableError(error);
   if (/timeout exceeded when trying to connect/i.test(error.message)) {
     return new AppError('overloaded', 'no database connection became free in time', {}, 1);
   }
   const state = sqlState(error);
   if (state === SqlState.QUERY_CANCELED) return new AppError('overloaded', 'the statement timed out', {}, 1);
-  if (typeof fastifyError.code === 'string' && /^(ECONNREFUSED|ECONNRESET|57P01|08)/.test(fastifyError.code)) {
-    return new AppError('database_unavailable', 'the database cannot be reached', {}, 5);
-  }
   return new AppError('internal_error', 'an internal error occurred; it has been logged');
 }
 

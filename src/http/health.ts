@@ -1,6 +1,7 @@
 // Liveness, readiness and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../db/availability.ts';
 
 /** Readiness fails when the database does not answer `select 1` within this time. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -15,9 +16,11 @@ export async function healthRoutes(app: FastifyInstance, context: AppContext): P
     });
     try {
       await Promise.race([context.database.query('select 1'), timeout]);
+      // Not ready until the LISTEN connection is back too: until then this process misses other processes' changes.
+      if (context.database.listening?.() === false) throw new Error('the LISTEN connection is reconnecting');
       return { status: 'ready', database: context.database.engine };
     } catch (error) {
-      reply.code(503).header('retry-after', '5');
+      reply.code(503).header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
       return { status: 'unavailable', reason: error instanceof Error ? error.message : 'unknown' };
     } finally {
       clearTimeout(timer);

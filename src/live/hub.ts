@@ -49,8 +49,11 @@ export const LIVE_FANOUT_SLICE_SUBSCRIBERS = 500;
  * flushIntervalMs × this share, flushes space out (updates carry more each), and requests keep their share.
  */
 export const LIVE_FANOUT_LOOP_SHARE_MAX = 0.5;
-/** After a failed flush (the database unreachable, say), the next one waits this much longer. */
-export const LIVE_FLUSH_ERROR_BACKOFF_MS = 1_000;
+/**
+ * After a failed flush (the database unreachable, say), the next one waits this much longer: two tries a second
+ * while the database is away, and the dashboard back within half a second of it.
+ */
+export const LIVE_FLUSH_ERROR_BACKOFF_MS = 500;
 /** The browser's own reconnect delay after a dropped stream (the SSE `retry` field). */
 export const LIVE_RETRY_MS = 2_000;
 /** Pending donations a staff snapshot carries, newest first. */
