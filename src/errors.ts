@@ -11,6 +11,7 @@ export const ErrorCodes = {
   currency_mismatch: { status: 422, title: 'The currency is not the campaign currency' },
   campaign_not_accepting: { status: 422, title: 'The campaign is not accepting donations' },
   invalid_status_transition: { status: 422, title: 'The campaign status cannot change that way' },
+  total_overflow: { status: 422, title: 'The change would overflow a campaign total' },
   unauthorized: { status: 401, title: 'A valid bearer token is required' },
   forbidden: { status: 403, title: 'The token does not allow this' },
   campaign_not_found: { status: 404, title: 'No such campaign' },

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
+import { parseCursor } from '../http/format.ts';
 import { requireRole } from '../http/auth.ts';
 import { campaignJson, createCampaign, patchCampaign, type CampaignInput, type CampaignPatch } from './campaigns.ts';
 import type { CampaignStatus, Fund } from './queries.ts';
@@ -28,7 +29,7 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
     },
   }, async (request) => {
     const { status, fund, limit, after } = request.query;
-    const rows = await context.caches.campaigns.list({ status, fund, limit, afterId: after === undefined ? undefined : BigInt(after) });
+    const rows = await context.caches.campaigns.list({ status, fund, limit, afterId: parseCursor(after, 'after') });
     return {
       campaigns: rows.map(campaignJson),
       next_cursor: rows.length === limit ? String(rows[rows.length - 1]!.id) : null,

@@ -2,7 +2,8 @@
 // key makes the donation; the same key with the same request returns it again; with another request, 409.
 import { AppError } from '../errors.ts';
 import type { Database, Queryable } from '../db/database.ts';
-import { divideRounded, formatAmount } from '../money/index.ts';
+import { AMOUNT_MINOR_MAX, divideRounded, formatAmount } from '../money/index.ts';
+import { SqlState, sqlState } from '../db/sqlstate.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { isDatabaseId } from '../http/format.ts';
 import type { ChangeFeed } from '../events/changes.ts';
@@ -88,7 +89,7 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
   const winners = new Set<number>();
-  await feed.transaction(db, async (tx, changes) => {
+  const overflow = await feed.transaction(db, async (tx, changes) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
       const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason });
@@ -97,7 +98,8 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
         changes.donation(id).campaign(before.get(id)!.campaign_id);
       }
     }
-  });
+  }).then(() => undefined, (error: unknown) => refuseOverflow(error, requests));
+  if (overflow) return overflow;
   const after = await findDonationsByIds(db, ids);
   return requests.map((request, index) => {
     const current = after.get(request.id);
@@ -106,6 +108,17 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
     const from = ALLOWED_FROM[request.to];
     return new AppError('donation_status_conflict', `donation ${request.id} is ${current.status}; only a ${from} donation can become ${request.to}`, { current_status: current.status });
   });
+}
+
+/**
+ * A campaign total that would pass bigint (SQLSTATE 22003 from changeStatus's totals update) rolls the whole
+ * transaction back, so nothing is written. A batch of one is answered 422 total_overflow; a larger batch is
+ * thrown again, so the group committer retries each request alone and only the one at fault is refused.
+ */
+function refuseOverflow(error: unknown, requests: readonly TransitionRequest[]): AppError[] {
+  if (sqlState(error) !== SqlState.NUMERIC_VALUE_OUT_OF_RANGE || requests.length !== 1) throw error;
+  const { id, to } = requests[0]!;
+  return [new AppError('total_overflow', `donation ${id} cannot become ${to}: its campaign's totals would pass the largest amount a total holds (${AMOUNT_MINOR_MAX} minor units)`, { field: 'id' })];
 }
 
 /** Moves one donation to `to` if it is in the status that allows it; the loser of a race gets 409. */

@@ -6,9 +6,11 @@
 // single request is a batch of one, so there is one intake path.
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
+import { emailKey, textProblem } from '../text/text.ts';
+import { parseDonatedAt } from '../text/timestamp.ts';
 import type { Database } from '../db/database.ts';
 import type { ChangeFeed } from '../events/changes.ts';
-import { isMoneyError, parseAmount } from '../money/index.ts';
+import { donationAmountMinorMax, formatAmount, isMoneyError, parseAmount } from '../money/index.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { parseTimestamp } from '../http/format.ts';
@@ -34,7 +36,7 @@ export interface IntakeResult {
 export function requestFingerprint(input: DonationInput, amountMinor: bigint | string): Buffer {
   const canonical = JSON.stringify([
     input.campaign_id, String(amountMinor), input.currency, input.donor_name ?? null,
-    input.donor_email?.toLowerCase() ?? null, input.anonymous ?? false, input.external_ref ?? null,
+    (input.donor_email === undefined ? null : emailKey(input.donor_email)), input.anonymous ?? false, input.external_ref ?? null,
     input.donated_at ? parseTimestamp(input.donated_at)?.toISOString() ?? input.donated_at : null,
   ]);
   return createHash('sha256').update(canonical).digest();
@@ -90,11 +92,29 @@ export function prepare(index: number, request: IntakeRequest, campaign: Campaig
     throw error;
   }
   if (amountMinor === 0n) return new AppError('invalid_amount', 'amount must be greater than zero', { field: 'amount' });
-  const donatedAt = input.donated_at === undefined ? null : parseTimestamp(input.donated_at);
-  if (donatedAt === undefined) {
-    return new AppError('validation_failed', 'donated_at must be an ISO 8601 timestamp with an offset, e.g. 2026-03-20T19:30:00+07:00', { field: 'donated_at' });
+  if (amountMinor > donationAmountMinorMax(campaign.currency)) {
+    return new AppError('invalid_amount', `amount is above the maximum of ${formatAmount(donationAmountMinorMax(campaign.currency), campaign.currency)} ${campaign.currency} per donation`, { field: 'amount', reason: 'out_of_range' });
   }
+  const donatedAt = input.donated_at === undefined ? null : parseDonatedAt(input.donated_at, now);
+  if (typeof donatedAt === 'string') return new AppError('validation_failed', `donated_at ${donatedAt}`, { field: 'donated_at' });
   return { index, request, campaign, amountMinor, donatedAt, fingerprint: requestFingerprint(input, amountMinor) };
+}
+
+/** Text fields are checked before anything is looked up: a NUL in one request must not fail the batch's reads. */
+const TEXT_FIELDS = ['campaign_id', 'currency', 'donor_name', 'donor_email', 'external_ref'] as const;
+
+/** The refusal for a request whose text the database could not store or no donor would write; else undefined. */
+export function inputProblem(request: IntakeRequest): AppError | undefined {
+  const keyProblem = textProblem(request.key);
+  if (keyProblem) return new AppError('validation_failed', `Idempotency-Key ${keyProblem}`, { field: 'Idempotency-Key' });
+  for (const field of TEXT_FIELDS) {
+    const value: unknown = request.input[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') return new AppError('validation_failed', `${field} must be a string`, { field });
+    const problem = textProblem(value);
+    if (problem) return new AppError('validation_failed', `${field} ${problem}`, { field });
+  }
+  return undefined;
 }
 
 /**
@@ -104,11 +124,17 @@ export function prepare(index: number, request: IntakeRequest, campaign: Campaig
 export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests: readonly IntakeRequest[], now = new Date()): Promise<IntakeOutcome[]> {
   const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
   // A key seen before is a replay (or a conflict) whatever the campaign's state is now.
-  const earlier = await findDonationsByKeys(db, [...new Set(requests.map((request) => request.key))]);
-  const campaigns = await findCampaignsByRefs(db, [...new Set(requests.map((request) => request.input.campaign_id))]);
+  const refused = requests.map(inputProblem);
+  const readable = requests.filter((_, index) => refused[index] === undefined);
+  const earlier = await findDonationsByKeys(db, [...new Set(readable.map((request) => request.key))]);
+  const campaigns = await findCampaignsByRefs(db, [...new Set(readable.map((request) => request.input.campaign_id))]);
   const pending: Prepared[] = [];
   const firstByKey = new Map<string, number>();
   requests.forEach((request, index) => {
+    if (refused[index] !== undefined) {
+      outcomes[index] = refused[index];
+      return;
+    }
     const existing = earlier.get(request.key);
     if (existing) {
       outcomes[index] = replayOf(existing, requestFingerprint(request.input, fingerprintAmount(request.input)), request.key);
@@ -149,7 +175,7 @@ async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly 
       const donor = donors[position]!;
       return {
         campaignId: prepared.campaign.id,
-        donor: donor.email === null ? { name: donor.displayName, anonymous: donor.anonymous } : { id: emailIds.get(donor.email.toLowerCase())! },
+        donor: donor.email === null ? { name: donor.displayName, anonymous: donor.anonymous } : { id: emailIds.get(emailKey(donor.email))! },
         amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
         idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
         externalRef: prepared.request.input.external_ref ?? null, donatedAt: prepared.donatedAt,

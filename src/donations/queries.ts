@@ -1,6 +1,7 @@
 // SQL for donations and the campaign totals they move. Status changes and totals are one statement: the
 // donation rows change, the history is written and the campaign totals move together, or not at all.
 import type { Queryable } from '../db/database.ts';
+import { emailKey } from '../text/text.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
 
@@ -59,7 +60,7 @@ export type DonationDonor = { readonly id: bigint } | { readonly name: string; r
 export async function donorOf(db: Queryable, donor: DonorInput): Promise<DonationDonor> {
   if (donor.email === null) return { name: donor.displayName, anonymous: donor.anonymous };
   const ids = await upsertEmailDonors(db, [donor]);
-  return { id: ids.get(donor.email.toLowerCase())! };
+  return { id: ids.get(emailKey(donor.email))! };
 }
 
 export interface NewDonation {
@@ -232,19 +233,19 @@ export async function findCampaignsByRefs(db: Queryable, refs: readonly string[]
 /**
  * Upserts the donors of a batch that have an email (one row per email, any case; the last name given wins, as
  * a later single donation's would), sorted so that concurrent batches lock them in one order. Returns each
- * donor's id by lower-cased email. Donors without an email get no row (DonationDonor).
+ * donor's id by emailKey() (migration 0007). Donors without an email get no row (DonationDonor).
  */
 export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInput[]): Promise<Map<string, bigint>> {
   const byEmail = new Map<string, DonorInput>();
-  for (const donor of donors) if (donor.email !== null) byEmail.set(donor.email.toLowerCase(), donor);
+  for (const donor of donors) if (donor.email !== null) byEmail.set(emailKey(donor.email), donor);
   if (byEmail.size === 0) return new Map();
   const emailKeys = [...byEmail.keys()].sort();
   const { rows } = await db.query<{ email_key: string; id: bigint }>(
     `insert into donors as d (display_name, email, anonymous)
      select * from unnest($1::text[], $2::text[], $3::boolean[])
-     on conflict ((lower(email))) where email is not null
+     on conflict ((email_key(email))) where email is not null
      do update set display_name = excluded.display_name, anonymous = excluded.anonymous
-     returning d.id, lower(d.email) as email_key`,
+     returning d.id, email_key(d.email) as email_key`,
     [emailKeys.map((key) => byEmail.get(key)!.displayName), emailKeys.map((key) => byEmail.get(key)!.email), emailKeys.map((key) => byEmail.get(key)!.anonymous)],
   );
   return new Map(rows.map((row) => [row.email_key, row.id]));

@@ -5,6 +5,7 @@ import type { IntakeResult } from './intake.ts';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
+import { parseCursor } from '../http/format.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import {
@@ -84,7 +85,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     const campaign = await context.caches.campaigns.get(request.params.id);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.params.id}"`);
     const rows = await listCampaignDonations(database, {
-      campaignId: campaign.id, status: status ?? 'approved', limit, beforeId: before === undefined ? undefined : BigInt(before),
+      campaignId: campaign.id, status: status ?? 'approved', limit, beforeId: parseCursor(before, 'before'),
     });
     return {
       donations: rows.map(donationJson),

@@ -1,6 +1,6 @@
 // The Fastify application: shared schemas, the problem+json error handler, metrics, health, docs, and each
 // domain's routes as a plugin. Building the app does not listen, so tests drive it with app.inject.
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import { AppError, ErrorCodes, isAppError, problemOf } from '../errors.ts';
@@ -22,6 +22,8 @@ import { importRoutes } from '../imports/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
 import { analyticsRoutes } from '../analytics/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
+import { fastifyAppError } from './fastify-errors.ts';
+import { installTextGuard } from './text-guard.ts';
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
@@ -66,6 +68,8 @@ export function toAppError(error: FastifyError | Error): AppError {
   }
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', error.message);
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('unsupported_media_type', error.message);
+  const fromFastify = fastifyAppError(fastifyError);
+  if (fromFastify) return fromFastify;
   if (fastifyError.statusCode === 400) return new AppError('validation_failed', error.message);
   // Before the timeout below: a connection that failed or was lost is the database away, not a busy pool.
   if (isConnectionFailure(error)) return new DatabaseUnavailableError(error);
@@ -88,6 +92,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: config.requestTimeoutMs,
     // Ids and slugs in paths are at most 64 characters; 100 leaves room and bounds the router's work.
     routerOptions: { maxParamLength: 100 },
+    // Errors Fastify would answer in its own shape (FST_ERR_BAD_URL …) go out as problem+json like every other.
+    frameworkErrors: (error, request, reply) => {
+      const appError = toAppError(error);
+      void (reply as FastifyReply).code(appError.status).type('application/problem+json').send(problemOf(appError, request.url));
+    },
   });
   // Two validators: query strings, params and headers arrive as text and are coerced to their schema types
   // (`?limit=10`), but a JSON body is taken as sent, so `"amount": 100.5` is refused rather than quietly
@@ -121,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // JSON is the API's only inline body type; a text body on a JSON route is a 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
+  installTextGuard(app);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');

@@ -1,14 +1,15 @@
 // A [from, to) range of donated_at as people write it in a query string or a flag: a date alone means its
-// midnight in UTC, otherwise an ISO 8601 timestamp with an explicit offset. Used by exports and analytics.
+// midnight in UTC, otherwise an RFC 3339 timestamp (src/text/timestamp.ts: a day that does not exist is
+// refused, not moved). Used by exports and analytics.
 import { AppError } from '../errors.ts';
-import { parseTimestamp } from './format.ts';
+import { parseRfc3339 } from '../text/timestamp.ts';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 function parseBound(text: string, field: 'from' | 'to'): Date {
-  const date = DATE_ONLY.test(text) ? parseTimestamp(`${text}T00:00:00Z`) : parseTimestamp(text);
-  if (date === undefined) {
-    throw new AppError('validation_failed', `${field} must be a date (2025-03-01, midnight UTC) or an ISO 8601 timestamp with an offset (2025-03-01T18:00:00+07:00)`, { field });
+  const date = parseRfc3339(DATE_ONLY.test(text) ? `${text}T00:00:00Z` : text);
+  if (typeof date === 'string') {
+    throw new AppError('validation_failed', `${field} must be a date (2025-03-01, midnight UTC) or an RFC 3339 timestamp (2025-03-01T18:00:00+07:00): "${text.slice(0, 40)}" ${date}`, { field });
   }
   return date;
 }

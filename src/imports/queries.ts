@@ -1,6 +1,8 @@
 // SQL for imports: the run records, their rejects, and the batched write of donations with their donors and
 // the campaign totals. One exported function per query.
 import type { Queryable } from '../db/database.ts';
+import { emailKey } from '../text/text.ts';
+import { isDatabaseId } from '../http/format.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import type { DonationStatus } from '../donations/queries.ts';
 import type { ImportFormat } from './parse.ts';
@@ -52,6 +54,8 @@ export async function insertImport(db: Queryable, run: NewImport): Promise<Impor
 }
 
 export async function findImport(db: Queryable, id: string): Promise<ImportRow | undefined> {
+  // Digits beyond bigint name no import; asked of the database they would fail its ::bigint cast.
+  if (!isDatabaseId(id)) return undefined;
   const { rows } = await db.query<ImportRow>(`select ${IMPORT_COLUMNS} from imports where id = $1`, [id]);
   return rows[0];
 }
@@ -84,7 +88,7 @@ export async function listRejects(db: Queryable, importId: bigint, afterLine: bi
 
 /** Campaigns named by id or slug, in one query, for files with a campaign column. */
 export async function findCampaignsByReference(db: Queryable, references: readonly string[]): Promise<CampaignRow[]> {
-  const ids = references.filter((reference) => /^[1-9][0-9]{0,18}$/.test(reference));
+  const ids = references.filter(isDatabaseId);
   const { rows } = await db.query<CampaignRow>(
     `select id, slug, name, description, fund, currency, goal_minor, status, starts_at, ends_at, raised_minor,
             donation_count, donor_count, created_at, updated_at
@@ -173,11 +177,11 @@ function batchStatement(source: string, approved: boolean): string {
   return `with fresh as materialized (${source}
 ), email_donors as (
   insert into donors as r (display_name, email, anonymous)
-  select distinct on (lower(email)) donor_name, email, anonymous from fresh where email is not null
-   order by lower(email), ordinal desc
-  on conflict ((lower(email))) where email is not null
+  select distinct on (email_key(email)) donor_name, email, anonymous from fresh where email is not null
+   order by email_key(email), ordinal desc
+  on conflict ((email_key(email))) where email is not null
   do update set display_name = excluded.display_name, anonymous = excluded.anonymous
-  returning r.id, lower(r.email) as email_lower
+  returning r.id, email_key(r.email) as email_lower
 ), ref_donors as (
   insert into donors as r (display_name, external_ref, anonymous)
   select distinct on (donor_ref) donor_name, donor_ref, anonymous from fresh where email is null and donor_ref is not null
@@ -194,7 +198,7 @@ function batchStatement(source: string, approved: boolean): string {
          f.amount_minor, c.currency, $1, 'import',
          f.idempotency_key, decode(f.request_sha256, 'hex'), f.external_ref, coalesce(f.donated_at, now()), $2
     from fresh f join campaigns c on c.id = f.campaign_id
-    left join email_donors e on e.email_lower = lower(f.email)
+    left join email_donors e on e.email_lower = email_key(f.email)
     left join ref_donors r on f.email is null and r.external_ref = f.donor_ref
   on conflict (idempotency_key) do nothing
   returning id, campaign_id, donor_id, amount_minor
@@ -303,7 +307,7 @@ export async function upsertKeyedDonors(db: Queryable, donors: readonly KeyedDon
   const byRef = new Map<string, KeyedDonor>();
   // The last row of a donor wins its name, as a later API donation would; sorted, so concurrent batches lock in one order.
   for (const donor of donors) {
-    if (donor.email !== null) byEmail.set(donor.email.toLowerCase(), donor);
+    if (donor.email !== null) byEmail.set(emailKey(donor.email), donor);
     else byRef.set(donor.donorRef!, donor);
   }
   const emails = [...byEmail.keys()].sort();
@@ -312,9 +316,9 @@ export async function upsertKeyedDonors(db: Queryable, donors: readonly KeyedDon
     `with by_email as (
        insert into donors as r (display_name, email, anonymous)
        select * from unnest($1::text[], $2::text[], $3::boolean[])
-       on conflict ((lower(email))) where email is not null
+       on conflict ((email_key(email))) where email is not null
        do update set display_name = excluded.display_name, anonymous = excluded.anonymous
-       returning 'email:' || lower(r.email) as key, r.id
+       returning 'email:' || email_key(r.email) as key, r.id
      ), by_ref as (
        insert into donors as r (display_name, external_ref, anonymous)
        select * from unnest($4::text[], $5::text[], $6::boolean[])
@@ -331,7 +335,7 @@ export async function upsertKeyedDonors(db: Queryable, donors: readonly KeyedDon
 
 /** The key upsertKeyedDonors returns a donor's id under. */
 export function keyedDonorKey(donor: { email: string | null; donorRef: string | null }): string {
-  return donor.email !== null ? `email:${donor.email.toLowerCase()}` : `ref:${donor.donorRef}`;
+  return donor.email !== null ? `email:${emailKey(donor.email)}` : `ref:${donor.donorRef}`;
 }
 
 /**

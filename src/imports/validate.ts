@@ -3,11 +3,13 @@
 // for bad data. The rules are the API's (src/donations/donations.ts): the campaign must accept the donation
 // (refusalReason, at the row's own date, so a historical file imports into a campaign whose window held it),
 // the currency must be the campaign's, the amount must parse exactly for that currency and be above zero, and
-// the text fields keep the API's length limits.
-import { isMoneyError, isCurrencyCode, parseAmount, parseMinorUnits } from '../money/index.ts';
+// the text fields keep the API's length limits and its text rules (src/text/text.ts: no control or bidi override
+// characters), and donated_at is an RFC 3339 timestamp (or a date) in the API's range (src/text/timestamp.ts).
+import { donationAmountMinorMax, formatAmount, isMoneyError, isCurrencyCode, parseAmount, parseMinorUnits } from '../money/index.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
-import { parseTimestamp } from '../http/format.ts';
+import { textProblem } from '../text/text.ts';
+import { DONATED_AT_FUTURE_SKEW_MS_MAX, donatedAtProblem, parseRfc3339 } from '../text/timestamp.ts';
 import type { SourceRecord } from './parse.ts';
 import type { RowFields } from './mapping.ts';
 import { columnKey, positionKey, recordSha256Hex } from './keys.ts';
@@ -15,8 +17,8 @@ import { columnKey, positionKey, recordSha256Hex } from './keys.ts';
 export const DONOR_NAME_CHARS_MAX = 200;
 export const DONOR_EMAIL_CHARS_MAX = 320;
 export const REFERENCE_CHARS_MAX = 200;
-/** A donation dated further ahead than this is a wrong date, not clock skew; 24 hours. */
-export const FUTURE_SKEW_MS_MAX = 24 * 60 * 60 * 1000;
+/** A donation dated further ahead than this is a wrong date, not clock skew; 24 hours (the API's limit). */
+export const FUTURE_SKEW_MS_MAX = DONATED_AT_FUTURE_SKEW_MS_MAX;
 
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+$/;
 const DATE_ONLY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -67,7 +69,9 @@ function amountOf(fields: RowFields, currency: string): bigint | string {
   if (text === '') return 'amount: the row has no amount';
   try {
     const minor = minorUnits ? parseMinorUnits(text) : parseAmount(text, currency);
-    return minor === 0n ? 'amount: must be greater than zero' : minor;
+    if (minor === 0n) return 'amount: must be greater than zero';
+    const maximum = donationAmountMinorMax(currency);
+    return minor > maximum ? `amount: above the maximum of ${formatAmount(maximum, currency)} ${currency} per donation` : minor;
   } catch (error) {
     if (isMoneyError(error)) return `amount: ${error.message}`;
     throw error;
@@ -82,12 +86,22 @@ function currencyOf(fields: RowFields, context: ValidationContext, campaign: Cam
   return undefined;
 }
 
-/** Parses ISO 8601 with an offset (as the API does) or a bare date, taken as midnight UTC. */
+/** Parses RFC 3339 (as the API does) or a bare date, taken as midnight UTC; a day that does not exist is refused. */
 function donatedAtOf(text: string | undefined): Date | null | string {
   const trimmed = text?.trim() ?? '';
   if (trimmed === '') return null;
-  const date = parseTimestamp(DATE_ONLY_PATTERN.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
-  return date ?? `donated_at: "${trimmed.slice(0, 40)}" is not an ISO 8601 timestamp with an offset or a YYYY-MM-DD date`;
+  const date = parseRfc3339(DATE_ONLY_PATTERN.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
+  if (typeof date === 'string') return `donated_at: "${trimmed.slice(0, 40)}" ${DATE_ONLY_PATTERN.test(trimmed) ? date.replace(/^is not an RFC 3339.*/, 'is not a YYYY-MM-DD date') : date}`;
+  return date;
+}
+
+/** The first mapped field whose text the API would refuse (control or bidi override characters). */
+function textFault(fields: RowFields): string | undefined {
+  for (const [field, value] of Object.entries(fields)) {
+    const problem = value === undefined ? undefined : textProblem(value);
+    if (problem !== undefined) return `${field}: ${problem}`;
+  }
+  return undefined;
 }
 
 function optionalText(field: string, text: string | undefined, lengthMax: number): string | null | { reason: string } {
@@ -131,6 +145,8 @@ function keyOf(fields: RowFields, campaignId: bigint, ordinal: number, sha256Hex
 export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: number, context: ValidationContext): PreparedRow | string {
   // PostgreSQL text cannot hold U+0000; a NUL in a text file is a sign of a binary or mis-encoded file.
   if (record.raw.includes('\u0000')) return 'the record contains a NUL character';
+  const fault = textFault(fields);
+  if (fault !== undefined) return fault;
   const campaign = campaignOf(fields, context);
   if (typeof campaign === 'string') return campaign;
   const currencyProblem = currencyOf(fields, context, campaign);
@@ -139,9 +155,8 @@ export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: num
   if (typeof amountMinor === 'string') return amountMinor;
   const donatedAt = donatedAtOf(fields.donated_at);
   if (typeof donatedAt === 'string') return donatedAt;
-  if (donatedAt !== null && donatedAt.getTime() > context.now.getTime() + FUTURE_SKEW_MS_MAX) {
-    return `donated_at: ${donatedAt.toISOString()} is in the future`;
-  }
+  const dateProblem = donatedAt === null ? undefined : donatedAtProblem(donatedAt, context.now);
+  if (dateProblem !== undefined) return `donated_at: ${donatedAt!.toISOString()} ${dateProblem}`;
   const refusal = refusalReason(campaign, donatedAt ?? context.now);
   if (refusal !== undefined) return `campaign: ${refusal}`;
   const donor = donorOf(fields);

@@ -7,6 +7,8 @@ export {
   AMOUNT_MINOR_MAX,
   AMOUNT_TEXT_LENGTH_MAX,
   divideRounded,
+  DONATION_AMOUNT_MAJOR_MAX,
+  donationAmountMinorMax,
   formatAmount,
   formatDisplay,
   formatScaled,

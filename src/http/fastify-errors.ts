@@ -1,0 +1,27 @@
+// Fastify's own errors (FST_ERR_*) in the registry's terms. Fastify answers some of them itself, in its own JSON
+// shape with its own code (a bad percent-encoding in the path: FST_ERR_BAD_URL), unless the app takes them as
+// frameworkErrors; every one of them is a client's mistake, so each becomes a 4xx with a registered code.
+import type { FastifyError } from 'fastify';
+import { AppError } from '../errors.ts';
+
+const BY_CODE: Readonly<Record<string, (error: FastifyError) => AppError>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (error) => new AppError('payload_too_large', error.message),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (error) => new AppError('unsupported_media_type', error.message),
+  FST_ERR_BAD_URL: () => new AppError('validation_failed', 'the path is not valid: a percent-encoding in it is not UTF-8', { field: 'path' }),
+  FST_ERR_MAX_PARAM_LENGTH: () => new AppError('validation_failed', 'a path parameter is longer than 100 characters', { field: 'path' }),
+  FST_ERR_ASYNC_CONSTRAINT: () => new AppError('validation_failed', 'the request matches no route constraint', { field: 'path' }),
+  FST_ERR_NOT_FOUND: (error) => new AppError('not_found', error.message),
+};
+
+/** The AppError for a Fastify error, or undefined when `error` is not one of Fastify's client errors. */
+export function fastifyAppError(error: FastifyError): AppError | undefined {
+  const code = typeof error.code === 'string' ? error.code : '';
+  const known = BY_CODE[code];
+  if (known) return known(error);
+  // Any other of Fastify's 4xx (an empty or malformed JSON body, a bad Content-Length) is the request's fault.
+  const status = error.statusCode ?? 0;
+  if ((code.startsWith('FST_') || error.name === 'SyntaxError') && status >= 400 && status < 500) {
+    return new AppError(status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'validation_failed', error.message);
+  }
+  return undefined;
+}
