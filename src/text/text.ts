@@ -68,9 +68,9 @@ export function findTextFault(value: unknown, path: string, kind: TextKind = 'li
     }
     return undefined;
   }
-  // Only plain objects: a Buffer or a stream body (an import's file) is read, and checked, elsewhere.
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  // Not bytes or a stream (an import's file is a stream body, read and checked cell by cell elsewhere). Fastify's
+  // params and query are objects of a null-prototype class, so the test is what the value is not.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || typeof (value as { pipe?: unknown }).pipe === 'function') return undefined;
   for (const [key, member] of Object.entries(value)) {
     const keyProblem = textProblem(key, 'line');
     if (keyProblem) return { field: join(path, key), problem: `has a member name that ${keyProblem}` };
