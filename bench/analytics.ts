@@ -70,7 +70,7 @@ async function referenceCampaign(client: pg.ClientBase, campaign: CampaignRow) {
       from donations where ${WHERE}`, [campaign.id])).rows[0] as Row;
   const donors = (await client.query(`select count(*) as donors, count(*) filter (where n > 1) as repeat
       from (select donor_id, count(*) as n from donations where ${WHERE} group by donor_id) p`, [campaign.id])).rows[0] as Row;
-  const largest = (await client.query(`select d.id from donations d join donors r on r.id = d.donor_id
+  const largest = (await client.query(`select d.id, d.donor_name, d.donor_anonymous from donations d
       where d.campaign_id = $1 and d.status = 'approved' order by d.amount_minor desc, d.id limit ${OPTIONS.top}`, [campaign.id])).rows as Row[];
   const series = async (unit: 'day' | 'hour', limit: number, format: string) => (await client.query(
     `select to_char(date_trunc('${unit}', donated_at at time zone 'UTC'), '${format}') as start, count(*) as count, sum(amount_minor)::bigint as total

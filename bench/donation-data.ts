@@ -33,8 +33,12 @@ export interface GeneratedData {
 /** Rows per INSERT … SELECT, so that one statement never runs for minutes and progress can be reported. */
 const LOAD_BATCH_ROWS = 1_000_000;
 
-const NAME_SQL = `case when g % 13 = 0 then '=SUM(A1)' when g % 17 = 0 then 'Smith, "Jr"'
-  when g % 19 = 0 then E'two\\nlines' when g % 23 = 0 then '@home' else 'Donor ' || g end`;
+/** Donor n's name (some made to test CSV neutralisation and quoting); every tenth donor gives anonymously. */
+const nameSql = (n: string) => `case when ${n} % 13 = 0 then '=SUM(A1)' when ${n} % 17 = 0 then 'Smith, "Jr"'
+  when ${n} % 19 = 0 then E'two\\nlines' when ${n} % 23 = 0 then '@home' else 'Donor ' || ${n} end`;
+const NAME_SQL = nameSql('g');
+/** Donation g's donor, numbered from 1 as generate_series numbered the donors ($5 of them). */
+const DONOR_NUMBER_SQL = '(1 + (g::bigint * 7919) % $5)';
 
 /** Amounts by currency exponent: round figures of the currency, or a log-uniform spread up to 10^7 units. */
 const AMOUNT_SQL = `case when random() < 0.7
@@ -86,8 +90,9 @@ export async function generateDonations(database: PostgresDatabase, data: Donati
  * pseudo-random function of g among the $5 donors from $7, and it is dated one every 2.6 seconds from 1 March 2025 (a month per million).
  */
 function insertBatchSql(): string {
-  return `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256, external_ref, donated_at)
-    select c.id, $7::bigint + (g::bigint * 7919) % $5, ${AMOUNT_SQL}, c.currency,
+  // Each donation carries its donor's name and anonymity, as every write path does since migration 0005.
+  return `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256, external_ref, donated_at)
+    select c.id, $7::bigint + ${DONOR_NUMBER_SQL} - 1, ${nameSql(DONOR_NUMBER_SQL)}, ${DONOR_NUMBER_SQL} % 10 = 0, ${AMOUNT_SQL}, c.currency,
            case when g % 33 = 0 then 'pending' when g % 50 = 1 then 'rejected' else 'approved' end,
            'import', 'bench-' || g, '\\x00'::bytea, case when g % 7 = 0 then '-ref' || g else 'ref' || g end,
            timestamptz '2025-03-01 00:00:00+00' + g * interval '2.6 seconds'

@@ -120,10 +120,10 @@ async function prepare(context: BenchContext, campaigns: number, donations: numb
   const campaignIds = campaignRows.map((row) => String(row.id));
   const { rows } = await context.database.query<{ id: bigint; campaign_id: bigint }>(
     `with donors_made as (
-       insert into donors (display_name) select 'Benchmark donor ' || n from generate_series(1, $1::int) n returning id
+       insert into donors (display_name) select 'Benchmark donor ' || n from generate_series(1, $1::int) n returning id, display_name
      )
-     insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256)
-     select ($2::bigint[])[1 + (d.id % array_length($2::bigint[], 1))], d.id, 100000 + (d.id % 1000) * 500, 'IDR',
+     insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256)
+     select ($2::bigint[])[1 + (d.id % array_length($2::bigint[], 1))], d.id, d.display_name, false, 100000 + (d.id % 1000) * 500, 'IDR',
             'pending', 'api', 'live-bench-' || d.id, sha256(('live-bench-' || d.id)::bytea)
        from donors_made d
      returning id, campaign_id`, [donations, campaignIds]);

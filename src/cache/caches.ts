@@ -157,6 +157,12 @@ class ResponseCacheHooks {
 
   async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const generation = this.#responses.generation;
+    // Entries hold public answers only: a caller with credentials is answered for its principal (staff see
+    // more than the public), and onSend never stores that answer.
+    if (request.headers.authorization !== undefined) {
+      this.#misses.set(request, { generation, epoch: undefined });
+      return undefined;
+    }
     let entry = this.#responses.lookup(request.url);
     let epoch: string | undefined;
     if (entry === undefined && this.#level2 !== undefined) {

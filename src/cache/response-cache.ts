@@ -191,6 +191,8 @@ export class ResponseCache {
     if (request.method !== 'GET' || request.url === undefined) return false;
     const entry = this.#entries.get(request.url);
     if (entry === undefined) return false;
+    // Entries hold public answers; a caller with credentials is answered for its principal (staff see more).
+    if (rawHeader(request, 'authorization') !== undefined) return false;
     this.counters.hits += 1;
     const chosen = entry.br === undefined ? entry.identity : chooseVariant(entry, rawHeader(request, 'accept-encoding'));
     if (notModified(entry, rawHeader(request, 'if-none-match'))) {

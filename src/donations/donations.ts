@@ -9,6 +9,7 @@ import { isDatabaseId } from '../http/format.ts';
 import type { ChangeFeed } from '../events/changes.ts';
 import { changeStatus, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
 import { receiveDonation, type DonationInput, type IntakeResult } from './intake.ts';
+import { isKeyTaken, keysOfGroup, planKeys, refuseTakenKey, replayOf, storedChanges } from './transition-keys.ts';
 
 export { receiveDonation, type DonationInput, type IntakeResult };
 
@@ -40,6 +41,18 @@ export function donationJson(row: DonationRow): DonationJson {
   };
 }
 
+/**
+ * What anyone may see of a donation (issue 10, section 3): its public facts, never external_ref (a bank or
+ * provider reference), an email or the status history. Staff answers are donationJson.
+ */
+export type PublicDonationJson = Omit<DonationJson, 'external_ref'>;
+
+export function publicDonationJson(row: DonationRow): PublicDonationJson {
+  const json: Partial<DonationJson> = donationJson(row);
+  delete json.external_ref;
+  return json as PublicDonationJson;
+}
+
 export function checkIdempotencyKey(key: string | undefined): string {
   if (key === undefined || key === '') {
     throw new AppError('idempotency_key_required', 'send an Idempotency-Key header (1 to 255 visible ASCII characters), e.g. a UUID');
@@ -50,9 +63,28 @@ export function checkIdempotencyKey(key: string | undefined): string {
   return key;
 }
 
+/** A status change's Idempotency-Key: optional (without one, behaviour is as before keys); checked when sent. */
+export function optionalIdempotencyKey(key: string | undefined): string | undefined {
+  if (key === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', { field: 'Idempotency-Key' });
+  }
+  return key;
+}
+
 export async function getDonation(db: Queryable, id: string): Promise<DonationRow> {
   const donation = isDatabaseId(id) ? await findDonation(db, id) : undefined;
   if (!donation) throw new AppError('donation_not_found', `no donation with id "${id}"`);
+  return donation;
+}
+
+/**
+ * A donation as `staff` may see it: any, for staff; only an approved one for anyone else. Ids are sequential,
+ * so a pending, rejected or refunded donation answers the same 404 as a missing one: the queue cannot be read.
+ */
+export async function getVisibleDonation(db: Queryable, id: string, staff: boolean): Promise<DonationRow> {
+  const donation = await getDonation(db, id);
+  if (!staff && donation.status !== 'approved') throw new AppError('donation_not_found', `no donation with id "${id}"`);
   return donation;
 }
 
@@ -70,21 +102,26 @@ export interface TransitionRequest {
   to: TargetStatus;
   actor: string;
   reason: string | null;
+  /** The Idempotency-Key the request came with, if any (transition-keys.ts). */
+  key?: string | undefined;
 }
 
 /**
  * Applies many status changes in one transaction: one changeStatus statement per distinct (target, actor,
  * reason), one change notice, one commit. Each request is answered alone: the changed donation, 404, or 409
  * when the donation was not in the status the change needs (including when an earlier request in the same
- * batch, or another process, changed it first). Batching matters because NOTIFY serialises commits in
+ * batch, or another process, changed it first). A request with an Idempotency-Key that retries a stored
+ * change is answered 200 with the donation as that change left it (transition-keys.ts); the key lookups cost a
+ * round trip only for batches that carry keys. Batching matters because NOTIFY serialises commits in
  * PostgreSQL: one approval per transaction topped out near 460/s on this machine.
  */
 export async function writeTransitionBatch(db: Database, feed: ChangeFeed, requests: readonly TransitionRequest[]): Promise<(DonationRow | AppError)[]> {
   const ids = [...new Set(requests.map((request) => request.id).filter(isDatabaseId))];
   const before = await findDonationsByIds(db, ids);
+  const plan = await planKeys(db, requests);
   const groups = new Map<string, number[]>();
   requests.forEach((request, index) => {
-    if (!before.has(request.id)) return;
+    if (!before.has(request.id) || plan.early.has(index) || plan.followers.has(index)) return;
     const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}`;
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
@@ -92,19 +129,23 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   const overflow = await feed.transaction(db, async (tx, changes) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
-      const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason });
+      const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan) });
       for (const id of changed.map(String)) {
         winners.add(indices.find((index) => requests[index]!.id === id)!);
         changes.donation(id).campaign(before.get(id)!.campaign_id);
       }
     }
-  }).then(() => undefined, (error: unknown) => refuseOverflow(error, requests));
+  }).then(() => undefined, (error: unknown) => (isKeyTaken(error) ? refuseTakenKey(error, requests) : refuseOverflow(error, requests)));
   if (overflow) return overflow;
   const after = await findDonationsByIds(db, ids);
+  const stored = await storedChanges(db, requests, plan, winners);
   return requests.map((request, index) => {
+    const retried = stored.get(index);
+    if (retried instanceof AppError) return retried;
     const current = after.get(request.id);
     if (!current) return new AppError('donation_not_found', `no donation with id "${request.id}"`);
     if (winners.has(index)) return current;
+    if (retried !== undefined) return replayOf(current, retried);
     const from = ALLOWED_FROM[request.to];
     return new AppError('donation_status_conflict', `donation ${request.id} is ${current.status}; only a ${from} donation can become ${request.to}`, { current_status: current.status });
   });

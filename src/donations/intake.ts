@@ -1,7 +1,7 @@
 // Donation intake in batches. One function writes any number of donation requests with a fixed number of
 // round trips: look up their keys and campaigns, validate each alone, then one transaction upserts the donors
-// known by email and inserts the donations (multi-row, by unnest) and publishes the change. A donor without an
-// email is not a donors row: the donation carries the name (migration 0004). A request that fails validation
+// known by email and inserts the donations (multi-row, by unnest) and publishes the change. Every donation carries
+// the name and anonymity given with it (migration 0005); a donor without an email is not a donors row at all. A request that fails validation
 // fails alone; the others are written. The group committer (group-commit.ts) feeds it concurrent API requests; a
 // single request is a batch of one, so there is one intake path.
 import { createHash } from 'node:crypto';
@@ -175,7 +175,8 @@ async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly 
       const donor = donors[position]!;
       return {
         campaignId: prepared.campaign.id,
-        donor: donor.email === null ? { name: donor.displayName, anonymous: donor.anonymous } : { id: emailIds.get(emailKey(donor.email))! },
+        // The name and flag given now are this donation's for good; the donors row only links the donor's gifts.
+        donor: { id: donor.email === null ? undefined : emailIds.get(emailKey(donor.email))!, name: donor.displayName, anonymous: donor.anonymous },
         amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
         idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
         externalRef: prepared.request.input.external_ref ?? null, donatedAt: prepared.donatedAt,

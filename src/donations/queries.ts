@@ -11,7 +11,7 @@ export type DonationSource = 'api' | 'import' | 'manual';
 export interface DonationRow {
   id: bigint;
   campaign_id: bigint;
-  /** null when the donor cannot be recognised again: the name is then the donation's own. */
+  /** The donors row linking a recognised donor's gifts (counting, statements); null for a name-only donor. */
   donor_id: bigint | null;
   amount_minor: bigint;
   currency: string;
@@ -23,21 +23,20 @@ export interface DonationRow {
   donated_at: Date;
   created_at: Date;
   updated_at: Date;
+  /** The name and anonymity given with this donation, captured when it was made (migration 0005). */
   donor_name: string;
   anonymous: boolean;
 }
 
 /**
- * A donation's donor name and anonymity, for queries that `left join donors r on r.id = d.donor_id`: the
- * donors row of a donor recognised by email or reference, else the name the donation carries (migration 0004).
+ * Every donation carries the name and anonymity its donor gave with it (migration 0005), so no read joins donors:
+ * a later gift under the same email never renames or unmasks an earlier one.
  */
-export const DONOR_NAME_SQL = 'coalesce(d.donor_name, r.display_name)';
-export const DONOR_ANONYMOUS_SQL = 'coalesce(d.donor_anonymous, r.anonymous)';
-
-const SELECT_DONATION = `select d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source,
+export const DONATION_COLUMNS = `d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source,
   d.idempotency_key, d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
-  ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous
-  from donations d left join donors r on r.id = d.donor_id`;
+  d.donor_name, d.donor_anonymous as anonymous`;
+
+const SELECT_DONATION = `select ${DONATION_COLUMNS} from donations d`;
 
 export async function findDonation(db: Queryable, id: string): Promise<DonationRow | undefined> {
   const { rows } = await db.query<DonationRow>(`${SELECT_DONATION} where d.id = $1`, [id]);
@@ -51,16 +50,21 @@ export interface DonorInput {
 }
 
 /**
- * Who gave a donation: a donors row, for a donor recognised again by email (or an import's donor reference),
- * or a name and anonymity the donation carries itself, for a donor nothing identifies (migration 0004).
+ * Who gave a donation: the name and anonymity given with it, always (migration 0005), and for a donor
+ * recognised again by email (or an import's donor reference) the donors row that links their gifts.
  */
-export type DonationDonor = { readonly id: bigint } | { readonly name: string; readonly anonymous: boolean };
+export interface DonationDonor {
+  readonly id?: bigint | undefined;
+  readonly name: string;
+  readonly anonymous: boolean;
+}
 
-/** A donor with an email is one row across donations (upserted); one without is carried by the donation. */
+/** A donor with an email is one row across donations (upserted); the name and flag are the donation's own. */
 export async function donorOf(db: Queryable, donor: DonorInput): Promise<DonationDonor> {
-  if (donor.email === null) return { name: donor.displayName, anonymous: donor.anonymous };
+  const self = { name: donor.displayName, anonymous: donor.anonymous };
+  if (donor.email === null) return self;
   const ids = await upsertEmailDonors(db, [donor]);
-  return { id: ids.get(emailKey(donor.email))! };
+  return { id: ids.get(emailKey(donor.email))!, ...self };
 }
 
 export interface NewDonation {
@@ -77,8 +81,8 @@ export interface NewDonation {
 }
 
 /** The donor_id, donor_name and donor_anonymous columns of a donation by `donor`. */
-function donorColumns(donor: DonationDonor): [bigint | null, string | null, boolean | null] {
-  return 'id' in donor ? [donor.id, null, null] : [null, donor.name, donor.anonymous];
+function donorColumns(donor: DonationDonor): [bigint | null, string, boolean] {
+  return [donor.id ?? null, donor.name, donor.anonymous];
 }
 
 /** Inserts the donation unless its key exists; returns its id, or undefined when the key was taken. */
@@ -118,6 +122,15 @@ export interface StatusChange {
   to: DonationStatus;
   actor: string;
   reason: string | null;
+  /** Idempotency-Keys to write on the history rows of the donations that change (migration 0006). */
+  keys?: readonly StatusChangeKey[] | undefined;
+}
+
+/** A status change's Idempotency-Key and the SHA-256 (hex) of the request it came with, for one donation. */
+export interface StatusChangeKey {
+  donationId: bigint;
+  key: string;
+  requestSha256Hex: string;
 }
 
 /**
@@ -134,8 +147,10 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
         where id = any($1::bigint[]) and status = $2
         returning id, campaign_id, donor_id, amount_minor
      ), history as (
-       insert into donation_status_changes (donation_id, from_status, to_status, actor, reason)
-       select id, $2, $3, $4, $5 from changed
+       -- A keyed change stores its key here, in the change's own statement: a retry after a lost answer finds it.
+       insert into donation_status_changes (donation_id, from_status, to_status, actor, reason, idempotency_key, request_sha256)
+       select c.id, $2, $3, $4, $5, k.key, decode(k.sha256, 'hex')
+         from changed c left join unnest($7::bigint[], $8::text[], $9::text[]) as k(donation_id, key, sha256) on k.donation_id = c.id
      ), per_donor as (
        -- Donors with a row count once per campaign however often they give; campaign_donors tracks how often.
        select campaign_id, donor_id, count(*) as donations from changed where donor_id is not null
@@ -175,7 +190,8 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
         where c.id = p.campaign_id and $6::bigint <> 0
      )
      select id from changed`,
-    [change.ids, change.from, change.to, change.actor, change.reason, sign],
+    [change.ids, change.from, change.to, change.actor, change.reason, sign,
+      (change.keys ?? []).map((k) => k.donationId), (change.keys ?? []).map((k) => k.key), (change.keys ?? []).map((k) => k.requestSha256Hex)],
   );
   return rows.map((row) => row.id);
 }
@@ -193,6 +209,23 @@ export interface HistoryRow {
   actor: string;
   reason: string | null;
   changed_at: Date;
+}
+
+export interface KeyedStatusChangeRow {
+  idempotency_key: string;
+  request_sha256: Buffer | Uint8Array;
+  donation_id: bigint;
+  to_status: DonationStatus;
+  changed_at: Date;
+}
+
+/** The status changes made with these Idempotency-Keys (index donation_status_changes_idempotency_key). */
+export async function findStatusChangesByKeys(db: Queryable, keys: readonly string[]): Promise<Map<string, KeyedStatusChangeRow>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<KeyedStatusChangeRow>(
+    `select idempotency_key, request_sha256, donation_id, to_status, changed_at from donation_status_changes
+      where idempotency_key = any($1::text[])`, [keys]);
+  return new Map(rows.map((row) => [row.idempotency_key, row]));
 }
 
 export async function donationHistory(db: Queryable, donationId: string): Promise<HistoryRow[]> {
@@ -231,9 +264,9 @@ export async function findCampaignsByRefs(db: Queryable, refs: readonly string[]
 }
 
 /**
- * Upserts the donors of a batch that have an email (one row per email, any case; the last name given wins, as
- * a later single donation's would), sorted so that concurrent batches lock them in one order. Returns each
- * donor's id by emailKey() (migration 0007). Donors without an email get no row (DonationDonor).
+ * Upserts the donors of a batch that have an email (one row per email, any case), sorted so that concurrent
+ * batches lock them in one order. Returns each donor's id by emailKey() (migration 0007). Donors without an email get no
+ * row (DonationDonor). The row keeps the last name given, for statements; it decides no donation's name.
  */
 export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInput[]): Promise<Map<string, bigint>> {
   const byEmail = new Map<string, DonorInput>();
@@ -268,10 +301,7 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
        on conflict (idempotency_key) do nothing
        returning *
      )
-     select d.id, d.campaign_id, d.donor_id, d.amount_minor, d.currency, d.status, d.source, d.idempotency_key,
-            d.request_sha256, d.external_ref, d.donated_at, d.created_at, d.updated_at,
-            ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous
-       from created d left join donors r on r.id = d.donor_id`,
+     select ${DONATION_COLUMNS} from created d`,
     [column((d) => d.campaignId), donors.map((donor) => donor[0]), donors.map((donor) => donor[1]),
       donors.map((donor) => donor[2]), column((d) => d.amountMinor), column((d) => d.currency),
       column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),

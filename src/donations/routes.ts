@@ -9,12 +9,22 @@ import { parseCursor } from '../http/format.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import {
-  checkIdempotencyKey, donationJson, getDonation, type DonationInput, type DonationJson,
+  checkIdempotencyKey, donationJson, optionalIdempotencyKey, getDonation, getVisibleDonation, publicDonationJson, type DonationInput, type DonationJson,
 } from './donations.ts';
 import { donationHistory, listCampaignDonations, type DonationStatus } from './queries.ts';
 import {
-  createDonationBody, donationPageSchema, donationParams, historySchema, listDonationsQuery, reasonBody,
+  createDonationBody, donationPageSchema, donationParams, historySchema, listDonationsQuery, reasonBody, visibleDonationSchema,
 } from './schemas.ts';
+
+const transitionHeaders = {
+  type: 'object',
+  properties: {
+    'idempotency-key': {
+      type: 'string', maxLength: 255,
+      description: 'Optional: a retry with the same key answers what the first request answered (200 and the donation), even after a crash',
+    },
+  },
+} as const;
 
 const TRANSITIONS = [
   { path: 'approve', to: 'approved', reasonRequired: false },
@@ -53,10 +63,15 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
 
   app.get<{ Params: { id: string } }>('/api/donations/:id', {
     schema: {
-      summary: 'One donation', tags: ['donations'],
-      params: donationParams, response: { 200: { $ref: 'Donation#' }, 404: problemResponse },
+      summary: 'One donation: an approved one for anyone (public facts only), any one for staff', tags: ['donations'],
+      params: donationParams, response: { 200: visibleDonationSchema, 401: problemResponse, 404: problemResponse },
     },
-  }, async (request) => donationJson(await getDonation(database, request.params.id)));
+  }, async (request) => {
+    // Any valid token is at least staff; a bad one is a 401 rather than a quiet public answer.
+    const staffCaller = await optionalPrincipal(request, database, config.adminTokenSha256) !== undefined;
+    const donation = await getVisibleDonation(database, request.params.id, staffCaller);
+    return staffCaller ? donationJson(donation) : publicDonationJson(donation);
+  });
 
   app.get<{ Params: { id: string } }>('/api/donations/:id/history', {
     preHandler: staff,
@@ -82,30 +97,32 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
   }, async (request) => {
     const { status, limit, before } = request.query;
     if (status !== undefined && status !== 'approved') await staff(request, undefined as never);
+    const staffCaller = await optionalPrincipal(request, database, config.adminTokenSha256) !== undefined;
     const campaign = await context.caches.campaigns.get(request.params.id);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.params.id}"`);
     const rows = await listCampaignDonations(database, {
       campaignId: campaign.id, status: status ?? 'approved', limit, beforeId: parseCursor(before, 'before'),
     });
     return {
-      donations: rows.map(donationJson),
+      donations: rows.map(staffCaller ? donationJson : publicDonationJson),
       next_cursor: rows.length === limit ? String(rows[rows.length - 1]!.id) : null,
     };
   });
 
   for (const transition of TRANSITIONS) {
-    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined }>(`/api/donations/:id/${transition.path}`, {
+    app.post<{ Params: { id: string }; Body: { reason?: string } | undefined; Headers: { 'idempotency-key'?: string } }>(`/api/donations/:id/${transition.path}`, {
       preHandler: staff,
       schema: {
         summary: `${transition.path[0]!.toUpperCase()}${transition.path.slice(1)} a donation (staff)`, tags: ['donations'],
-        security: [{ bearer: [] }], params: donationParams,
+        security: [{ bearer: [] }], params: donationParams, headers: transitionHeaders,
         ...(transition.reasonRequired ? { body: reasonBody(true) } : {}),
         response: { 200: { $ref: 'Donation#' }, 400: problemResponse, 401: problemResponse, 403: problemResponse, 404: problemResponse, 409: problemResponse },
       },
     }, async (request) => {
       const reason = request.body?.reason ?? null;
       const actor = actorOf(await optionalPrincipal(request, database, config.adminTokenSha256));
-      return donationJson(await transitions.submit({ id: request.params.id, to: transition.to, actor, reason }));
+      const key = optionalIdempotencyKey(request.headers['idempotency-key']);
+      return donationJson(await transitions.submit({ id: request.params.id, to: transition.to, actor, reason, key }));
     });
   }
 }

@@ -1,23 +1,49 @@
 // JSON Schemas for donations: request validation and compiled response serialisation.
+const donationProperties = {
+  id: { type: 'string' },
+  campaign_id: { type: 'string' },
+  amount: { type: 'string', description: 'Decimal string in major units' },
+  currency: { type: 'string' },
+  status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'] },
+  source: { type: 'string', enum: ['api', 'import', 'manual'] },
+  donor_name: { type: ['string', 'null'], description: 'The name given with this donation; null when it was given anonymously (or without a name)' },
+  anonymous: { type: 'boolean', description: 'As given with this donation; a later donation by the same donor never changes it' },
+  external_ref: { type: ['string', 'null'], description: 'A bank or provider reference: staff only' },
+  donated_at: { type: 'string', format: 'date-time' },
+  created_at: { type: 'string', format: 'date-time' },
+  updated_at: { type: 'string', format: 'date-time' },
+} as const;
+
+/** A donation as staff see it, and as the answer to the request that made it. */
 export const donationSchema = {
   $id: 'Donation',
   type: 'object',
   required: ['id', 'campaign_id', 'amount', 'currency', 'status', 'source', 'donor_name', 'anonymous',
     'external_ref', 'donated_at', 'created_at', 'updated_at'],
-  properties: {
-    id: { type: 'string' },
-    campaign_id: { type: 'string' },
-    amount: { type: 'string', description: 'Decimal string in major units' },
-    currency: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'] },
-    source: { type: 'string', enum: ['api', 'import', 'manual'] },
-    donor_name: { type: ['string', 'null'], description: 'null for anonymous donations' },
-    anonymous: { type: 'boolean' },
-    external_ref: { type: ['string', 'null'] },
-    donated_at: { type: 'string', format: 'date-time' },
-    created_at: { type: 'string', format: 'date-time' },
-    updated_at: { type: 'string', format: 'date-time' },
-  },
+  properties: donationProperties,
+} as const;
+
+const { external_ref: _staffOnly, ...publicProperties } = donationProperties;
+
+/**
+ * A donation as anyone without a staff token sees it: approved ones only, and never external_ref, an email or
+ * the status history. The serialiser drops any property not listed here, so nothing else can slip out.
+ */
+export const publicDonationSchema = {
+  $id: 'PublicDonation',
+  type: 'object',
+  required: ['id', 'campaign_id', 'amount', 'currency', 'status', 'source', 'donor_name', 'anonymous',
+    'donated_at', 'created_at', 'updated_at'],
+  properties: publicProperties,
+} as const;
+
+/**
+ * A read that anyone may make: PublicDonation without a staff token, Donation with one. The serialiser takes the
+ * first schema the answer satisfies; only a staff answer carries external_ref, which Donation requires.
+ */
+export const visibleDonationSchema = {
+  description: 'PublicDonation without a staff token; Donation (with external_ref) with one',
+  anyOf: [{ $ref: 'Donation#' }, { $ref: 'PublicDonation#' }],
 } as const;
 
 export const createDonationBody = {
@@ -69,7 +95,7 @@ export const donationPageSchema = {
   type: 'object',
   required: ['donations', 'next_cursor'],
   properties: {
-    donations: { type: 'array', items: { $ref: 'Donation#' } },
+    donations: { type: 'array', items: visibleDonationSchema },
     next_cursor: { type: ['string', 'null'] },
   },
 } as const;

@@ -5,7 +5,6 @@
 //   free text   donor names and external references that begin with = + - @, tab or CR get a leading
 //               apostrophe (OWASP's advice against CSV formula injection), so no spreadsheet runs them.
 import type { Queryable } from '../db/database.ts';
-import { DONOR_ANONYMOUS_SQL, DONOR_NAME_SQL } from '../donations/queries.ts';
 import { currencyExponent, isCurrencyCode } from '../money/index.ts';
 
 export type ExportStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
@@ -105,7 +104,8 @@ export function exportSelectSql(filter: ExportFilter, bind: Bind): string {
   if (filter.to !== undefined) conditions.push(`d.donated_at < ${bind(filter.to.toISOString())}::timestamptz`);
   // An anonymous donor's name is kept for the charity's own records but never exported; '' becomes NULL so
   // that the CSV has one kind of empty cell.
-  const donorName = `(case when ${DONOR_ANONYMOUS_SQL} then null else nullif(${DONOR_NAME_SQL}, '') end)`;
+  // The name and flag are the donation's own (migration 0005): a later gift of the same donor changes neither.
+  const donorName = `(case when d.donor_anonymous then null else nullif(d.donor_name, '') end)`;
   return `select d.id::text as id, c.slug as campaign_slug,
       ${isoTimestampSql('d.donated_at')} as donated_at,
       ${amountTextSql('d.amount_minor', 'd.currency')} as amount,
@@ -115,7 +115,6 @@ export function exportSelectSql(filter: ExportFilter, bind: Bind): string {
       ${isoTimestampSql('d.created_at')} as created_at
     from donations d
     join campaigns c on c.id = d.campaign_id
-    left join donors r on r.id = d.donor_id
     where ${conditions.join(' and ')}`;
 }
 

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.ts';
 import { createMetrics } from '../observability/metrics.ts';
 import type { AppContext } from './context.ts';
 import { campaignSchema } from '../campaigns/schemas.ts';
-import { donationSchema } from '../donations/schemas.ts';
+import { donationSchema, publicDonationSchema } from '../donations/schemas.ts';
 import { campaignRoutes } from '../campaigns/routes.ts';
 import { donationRoutes } from '../donations/routes.ts';
 import { healthRoutes } from './health.ts';
@@ -119,6 +119,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(problemSchema);
   app.addSchema(campaignSchema);
   app.addSchema(donationSchema);
+  app.addSchema(publicDonationSchema);
   await app.register(swagger, {
     openapi: {
       info: { title: 'amanah', version: '0.1.0', description: 'Donation and zakat platform. Amounts are decimal strings in major units; ids are strings; errors are RFC 9457 problem+json.' },

@@ -8,9 +8,9 @@
 // with multi-row heap inserts, where INSERT … SELECT … ON CONFLICT inserts, checks and logs each tuple on its
 // own (writer.ts's header has the figures).
 //
-// Donors known by email or donor reference are upserted first (one statement per batch); a row whose donor
-// nothing identifies carries the donor's name on the donation (migration 0004), so most files write one row
-// per donation and nothing else.
+// Donors known by email or donor reference are upserted first (one statement per batch); every donation
+// carries its own donor name and anonymity (migration 0005), so most files write one row per donation and
+// nothing else.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';

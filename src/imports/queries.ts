@@ -166,9 +166,9 @@ const APPROVED_TOTALS = `
 
 /**
  * The batch statement, one round trip: upserts the donors known by email or donor reference (as the API
- * does), inserts the donations (ON CONFLICT on the key: a row already imported is a skip; a row whose donor
- * nothing identifies carries the donor's name, migration 0004), moves the totals for approved imports, stores
- * the batch's rejects and moves the run's counters.
+ * does), inserts the donations (ON CONFLICT on the key: a row already imported is a skip; every row carries
+ * its own donor name and anonymity, migration 0005, and a donors row only links a known donor's gifts), moves
+ * the totals for approved imports, stores the batch's rejects and moves the run's counters.
  *
  * An earlier version first looked the keys up (an index probe per key, then the insert's own probe): 16 ms of
  * a 230 ms batch of 5,000 rows, for nothing the unique index does not do.
@@ -192,10 +192,7 @@ function batchStatement(source: string, approved: boolean): string {
 ), inserted as (
   insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
                          idempotency_key, request_sha256, external_ref, donated_at, import_id)
-  select f.campaign_id, coalesce(e.id, r.id),
-         case when f.email is null and f.donor_ref is null then f.donor_name end,
-         case when f.email is null and f.donor_ref is null then f.anonymous end,
-         f.amount_minor, c.currency, $1, 'import',
+  select f.campaign_id, coalesce(e.id, r.id), f.donor_name, f.anonymous, f.amount_minor, c.currency, $1, 'import',
          f.idempotency_key, decode(f.request_sha256, 'hex'), f.external_ref, coalesce(f.donated_at, now()), $2
     from fresh f join campaigns c on c.id = f.campaign_id
     left join email_donors e on e.email_lower = email_key(f.email)
@@ -401,15 +398,16 @@ export const DONATION_COPY_COLUMNS = `campaign_id, donor_id, donor_name, donor_a
   status, source, idempotency_key, request_sha256, external_ref, donated_at, import_id`;
 
 /**
- * COPY text for the donations, in DONATION_COPY_COLUMNS order: a row has its donor's id (null: the donor is
- * known by name only, and the row carries the name); a row without a date is dated `now`.
+ * COPY text for the donations, in DONATION_COPY_COLUMNS order: every row carries its donor's name and
+ * anonymity (migration 0005) and, for a donor known by email or reference, the donors row's id; a row without
+ * a date is dated `now`.
  */
 export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly (bigint | null)[], status: ImportedStatus, importId: bigint, now: string): string {
   let text = '';
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index]!;
     const donorId = donorIds[index];
-    const donor = donorId === null ? `\\N\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}` : `${donorId}\t\\N\t\\N`;
+    const donor = `${donorId === null ? '\\N' : donorId}\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}`;
     text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256Hex}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
   }
   return text;

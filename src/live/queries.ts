@@ -1,7 +1,6 @@
 // SQL the live hub and the dashboard read with: campaigns by id (one query for every campaign a flush
 // touches), the dashboard's campaign list, donations by id for queue changes, and the pending queue.
 import type { Queryable } from '../db/database.ts';
-import { DONOR_ANONYMOUS_SQL, DONOR_NAME_SQL } from '../donations/queries.ts';
 import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
 import type { QueueItemRow } from './view.ts';
 
@@ -25,14 +24,14 @@ export async function dashboardCampaigns(db: Queryable, options: { includeDrafts
 }
 
 const QUEUE_ITEM_COLUMNS = `d.id, d.campaign_id, c.name as campaign_name, d.amount_minor, d.currency, d.status, d.source,
-  ${DONOR_NAME_SQL} as donor_name, ${DONOR_ANONYMOUS_SQL} as anonymous, d.created_at`;
+  d.donor_name, d.donor_anonymous as anonymous, d.created_at`;
 
 /** Donations whose status changed or that were created, with what the queue shows of them. */
 export async function queueItemsByIds(db: Queryable, ids: readonly string[]): Promise<QueueItemRow[]> {
   if (ids.length === 0) return [];
   const { rows } = await db.query<QueueItemRow>(
     `select ${QUEUE_ITEM_COLUMNS}
-       from donations d left join donors r on r.id = d.donor_id join campaigns c on c.id = d.campaign_id
+       from donations d join campaigns c on c.id = d.campaign_id
       where d.id = any($1::bigint[]) order by d.id desc`, [ids]);
   return rows;
 }
@@ -49,15 +48,13 @@ export async function queueItemsByIds(db: Queryable, ids: readonly string[]): Pr
 export async function pendingQueue(db: Queryable, limit: number): Promise<QueueItemRow[]> {
   const { rows } = await db.query<QueueItemRow>(
     `select q.id, q.campaign_id, c.name as campaign_name, q.amount_minor, q.currency, q.status, q.source,
-            coalesce(q.donor_name, r.display_name) as donor_name, coalesce(q.donor_anonymous, r.anonymous) as anonymous,
-            q.created_at
+            q.donor_name, q.donor_anonymous as anonymous, q.created_at
        from campaigns c
        cross join lateral (
-         select d.id, d.campaign_id, d.amount_minor, d.currency, d.status, d.source, d.donor_id, d.donor_name,
+         select d.id, d.campaign_id, d.amount_minor, d.currency, d.status, d.source, d.donor_name,
                 d.donor_anonymous, d.created_at
            from donations d where d.campaign_id = c.id and d.status = 'pending'
           order by d.id desc limit $1) q
-       left join donors r on r.id = q.donor_id
       order by q.id desc limit $1`, [limit]);
   return rows;
 }

@@ -41,7 +41,7 @@ describe('donations API', () => {
     const conflict = await donate(t, { ...body, amount: '150000.51' }, 'key-a');
     assert.equal(conflict.statusCode, 409);
     assert.equal(conflict.json().code, 'idempotency_key_reused');
-    const read = await t.app.inject(`/api/donations/${donation.id}`);
+    const read = await t.app.inject({ url: `/api/donations/${donation.id}`, headers: bearer(t.staffToken) });
     assert.deepEqual(read.json(), donation);
   });
 
@@ -190,11 +190,11 @@ describe('donations API', () => {
     const emailed = [];
     for (const email of ['x@example.org', 'X@example.org']) emailed.push((await donate(t, { campaign_id: 'donor-model', amount: '2.00', currency: 'USD', donor_name: 'Ex', donor_email: email })).json());
     assert.equal(await countDonors(), donorsBefore + 1n, 'one donors row per email, any case');
-    // A donation written before migration 0004: a donors row of its own, no email.
+    // A donation written before migration 0004: a donors row of its own, no email (0005 copied its name onto it).
     const { rows: [legacy] } = await t.database.query<{ id: bigint }>(
       `with donor as (insert into donors (display_name, anonymous) values ('Legacy', false) returning id)
-       insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256)
-       select c.id, donor.id, 400, 'USD', 'pending', 'api', 'legacy-donor-row', '\\x00' from campaigns c, donor where c.slug = 'donor-model'
+       insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256)
+       select c.id, donor.id, 'Legacy', false, 400, 'USD', 'pending', 'api', 'legacy-donor-row', '\\x00' from campaigns c, donor where c.slug = 'donor-model'
        returning id`);
     for (const donation of [...named, ...emailed]) assert.equal((await approve(donation.id)).statusCode, 200);
     assert.equal((await approve(String(legacy!.id))).statusCode, 200);

@@ -17,9 +17,9 @@ async function seed(database: Database): Promise<void> {
   await database.query(`insert into campaigns (slug, name, fund, currency, status) values ('alpha', 'Alpha', 'zakat', 'IDR', 'active'), ('beta', 'Beta', 'infaq', 'KWD', 'active')`);
   await database.query(`insert into donors (display_name, anonymous) values ('=HYPERLINK("http://x")', false), ('Secret', true)`);
   await database.query(
-    `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256, donated_at)
+    `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256, donated_at)
      select case when g % 2 = 0 then (select id from campaigns where slug = 'alpha') else (select id from campaigns where slug = 'beta') end,
-            (select min(id) from donors) + g % 2, 1000 * g, case when g % 2 = 0 then 'IDR' else 'KWD' end,
+            (select min(id) from donors) + g % 2, case when g % 2 = 0 then '=HYPERLINK("http://x")' else 'Secret' end, g % 2 = 1, 1000 * g, case when g % 2 = 0 then 'IDR' else 'KWD' end,
             case when g % 3 = 0 then 'pending' else 'approved' end, 'manual', 'cli-' || g, '\\x00',
             timestamptz '2025-03-01T00:00:00Z' + g * interval '6 hours'
        from generate_series(1, 20) g`);

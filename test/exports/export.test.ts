@@ -21,9 +21,9 @@ async function insertDonation(db: Queryable, row: Seeded): Promise<bigint> {
   serial += 1;
   const { rows: [donor] } = await db.query<{ id: bigint }>('insert into donors (display_name, anonymous) values ($1, $2) returning id', [row.name, row.anonymous]);
   const { rows: [donation] } = await db.query<{ id: bigint }>(
-    `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256, external_ref, donated_at)
-     values ($1, $2, $3, $4, $5, 'import', $6, '\\x00', $7, $8) returning id`,
-    [row.campaignId, donor!.id, row.amountMinor, row.currency, row.status, `export-test-${serial}`, row.externalRef, row.donatedAt]);
+    `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256, external_ref, donated_at)
+     values ($1, $2, $9, $10, $3, $4, $5, 'import', $6, '\\x00', $7, $8) returning id`,
+    [row.campaignId, donor!.id, row.amountMinor, row.currency, row.status, `export-test-${serial}`, row.externalRef, row.donatedAt, row.name, row.anonymous]);
   return donation!.id;
 }
 

@@ -37,8 +37,8 @@ describe('streamed export over HTTP', () => {
     await db.query(`insert into campaigns (slug, name, fund, currency, status) values ('big', 'Big', 'general', 'USD', 'active')`);
     await db.query(`insert into donors (display_name) values ('Many Times')`);
     await db.query(
-      `insert into donations (campaign_id, donor_id, amount_minor, currency, status, source, idempotency_key, request_sha256, donated_at)
-       select (select id from campaigns), (select id from donors), 100 + g, 'USD', 'approved', 'import', 'stream-' || g, '\\x00',
+      `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256, donated_at)
+       select (select id from campaigns), (select id from donors), 'Many Times', false, 100 + g, 'USD', 'approved', 'import', 'stream-' || g, '\\x00',
               timestamptz '2025-03-01T00:00:00Z' + g * interval '1 second'
          from generate_series(1, ${ROWS}) g`);
     await app.listen({ port: 0, host: '127.0.0.1' });
