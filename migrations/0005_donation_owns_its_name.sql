@@ -8,6 +8,9 @@
 -- donor, for counting (campaign_donors, donor_count) and statements; its display_name and anonymous are the last
 -- ones given and decide no donation's name.
 --
+-- The rule of 0004 (a donors row or a name, never both) goes first: the backfill gives rows both.
+alter table donations drop constraint donations_donor_or_name;
+
 -- Existing rows keep what they show now: a donation with a donors row takes that row's current name and flag.
 update donations d
    set donor_name = r.display_name, donor_anonymous = r.anonymous
@@ -15,6 +18,5 @@ update donations d
  where r.id = d.donor_id and d.donor_name is null;
 
 alter table donations
-  drop constraint donations_donor_or_name,
   alter column donor_name set not null,
   alter column donor_anonymous set not null;
