@@ -2,6 +2,7 @@
 // public sees approved donations only, without external_ref, emails or history (issue 10, sections 2 and 3).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { bearer, createCampaign, createTestApp, donate, type TestApp } from '../helpers/app.ts';
 import { findTotalsMismatches } from '../../src/campaigns/queries.ts';
 
@@ -134,6 +135,20 @@ describe('donation visibility', () => {
     const again = await t.app.inject('/api/campaigns/queue/donations');
     assert.ok(!again.body.includes(SECRET_REF));
     assert.equal((await t.app.inject({ url: `/api/donations/${pending}`, headers: { authorization: 'Bearer nope' } })).statusCode, 401);
+  });
+
+  test('over a real socket, the cache in front of Fastify never answers a request that carries a token', async () => {
+    // Proves the fast path (a cache hit answered before Fastify sees the request) skips credentialed callers.
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const url = `${base}/api/campaigns/queue/donations?limit=10`;
+    await fetch(url);
+    const hit = await fetch(url);
+    assert.equal(hit.headers.get('x-cache'), 'HIT');
+    assert.ok(!(await hit.text()).includes(SECRET_REF));
+    const staff = await fetch(url, { headers: bearer(t.staffToken) });
+    assert.notEqual(staff.headers.get('x-cache'), 'HIT');
+    assert.ok((await staff.text()).includes(SECRET_REF), 'staff see external_ref');
   });
 
   test('the OpenAPI document has a public and a staff donation shape', async () => {
