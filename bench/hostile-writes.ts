@@ -8,8 +8,8 @@
 // guard, src/text/, and intake's prepare), so the good requests around them keep their throughput. The headline
 // is good donations per second with 10% hostile ÷ good donations per second with none; the target is ≥ 0.8.
 //
-// Fairness: one server process (`amanah serve`, as in api-writes) serves both phases, warmed up first; the clean
-// phase runs first, so the mixed phase writes into the larger table. Every good request must be a 201 and every
+// Fairness: one server process (`amanah serve`, as in api-writes) serves both sides, warmed up first, in
+// interleaved halves (clean, mixed, clean, mixed). Every good request must be a 201 and every
 // hostile one a 4xx, or the benchmark fails.
 import autocannon from 'autocannon';
 import type { BenchContext, BenchResult } from './run.ts';
@@ -25,6 +25,8 @@ const QUICK_DURATION_SECONDS = 2;
 const QUICK_WARMUP_SECONDS = 1;
 const REQUEST_TIMEOUT_SECONDS = 10;
 const LATENCY_SAMPLES_MAX = 250_000;
+/** Each side runs in this many interleaved parts of duration / rounds seconds. */
+const PHASE_ROUNDS = 2;
 /** One request in this many is hostile in the mixed phase: 10%. */
 const HOSTILE_EVERY = 10;
 
@@ -52,8 +54,8 @@ interface Phase {
   latency: LatencyRecorder;
 }
 
-async function measure(url: string, seconds: number, connections: number, campaignId: string, hostileEvery: number, prefix: string, signal: AbortSignal): Promise<Phase> {
-  const latency = new LatencyRecorder(LATENCY_SAMPLES_MAX);
+async function measure(url: string, seconds: number, connections: number, campaignId: string, hostileEvery: number, prefix: string, signal: AbortSignal,
+  latency = new LatencyRecorder(LATENCY_SAMPLES_MAX)): Promise<Phase> {
   let serial = 0;
   const statuses = new Map<string, number>();
   const instance = autocannon({
@@ -89,6 +91,16 @@ async function measure(url: string, seconds: number, connections: number, campai
   return { good, hostile, elapsedSeconds: outcome.duration, latency };
 }
 
+/** The halves of one side as one phase; they recorded their latencies into one recorder. */
+function combine(phases: readonly Phase[]): Phase {
+  return {
+    good: phases.reduce((sum, phase) => sum + phase.good, 0),
+    hostile: phases.reduce((sum, phase) => sum + phase.hostile, 0),
+    elapsedSeconds: phases.reduce((sum, phase) => sum + phase.elapsedSeconds, 0),
+    latency: phases[0]!.latency,
+  };
+}
+
 export async function run(context: BenchContext): Promise<BenchResult> {
   const connections = context.integerOption('connections', CONNECTIONS, 1, 90);
   const durationSeconds = context.integerOption('duration-seconds', context.quick ? QUICK_DURATION_SECONDS : DURATION_SECONDS, 1, 600);
@@ -106,9 +118,19 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   try {
     context.log(`warm-up ${warmupSeconds} s, then ${durationSeconds} s clean and ${durationSeconds} s with 1 in ${HOSTILE_EVERY} hostile, at ${connections} connections`);
     await measure(server.url, warmupSeconds, connections, campaignId, HOSTILE_EVERY, 'warm', context.signal);
-    clean = await measure(server.url, durationSeconds, connections, campaignId, 0, 'clean', context.signal);
+    // Interleaved halves (clean, mixed, clean, mixed), so a neighbour's load or the table's growth during the run
+    // falls on both sides alike rather than on whichever ran second.
+    const halves: Phase[] = [];
+    const latencies = [new LatencyRecorder(LATENCY_SAMPLES_MAX), new LatencyRecorder(LATENCY_SAMPLES_MAX)];
+    for (let round = 0; round < PHASE_ROUNDS; round += 1) {
+      for (const [side, hostileEvery] of [0, HOSTILE_EVERY].entries()) {
+        halves.push(await measure(server.url, durationSeconds / PHASE_ROUNDS, connections, campaignId, hostileEvery,
+          `${hostileEvery === 0 ? 'clean' : 'mixed'}${round}`, context.signal, latencies[side]));
+      }
+    }
+    clean = combine(halves.filter((_, index) => index % 2 === 0));
+    mixed = combine(halves.filter((_, index) => index % 2 === 1));
     if (clean.hostile > 0) throw new Error(`${clean.hostile} good requests were refused`);
-    mixed = await measure(server.url, durationSeconds, connections, campaignId, HOSTILE_EVERY, 'mixed', context.signal);
   } finally {
     await server.stop();
   }
