@@ -11,7 +11,7 @@ export const AMOUNT_MINOR_MAX = 9_223_372_036_854_775_807n;
 export const AMOUNT_TEXT_LENGTH_MAX = 32;
 
 /**
- * The largest single amount amanah takes (a donation, an imported row, a refund), in major units of any
+ * The largest single amount amanah takes (a donation, an imported row), in major units of any
  * currency: one trillion (IDR 1,000,000,000,000.00 is about USD 60M). In minor units that is at most 10^16
  * (four-decimal currencies), so a campaign total (bigint, AMOUNT_MINOR_MAX) holds at least 922 donations of
  * the maximum before it could overflow; the rare total that would is refused (total_overflow), never wrapped.
