@@ -11,6 +11,7 @@ import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
 import { startVerificationSchedule, type VerificationSchedule } from './verification/schedule.ts';
 import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
+import { createFirstStartToken, firstStartMessage } from './auth/first-start.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -47,6 +48,10 @@ async function startOnce(config: Config, options: StartOptions): Promise<Running
     verification = config.payments.providerUrl === undefined ? undefined
       : await startVerificationSchedule({ config, database, changes: new ChangeFeed(), log: app.log });
     const url = await app.listen({ port: config.port, host: config.host });
+    // A database that never had a token gets one admin token, made once listening (a start that fails to listen
+    // keeps none it never showed), printed once (src/auth/first-start.ts).
+    const firstToken = prepare && config.adminTokenSha256 === undefined ? await createFirstStartToken(database) : undefined;
+    if (firstToken !== undefined) process.stdout.write(firstStartMessage(url, firstToken));
     return running(app, database, verification, url);
   } catch (error) {
     await verification?.stop().catch(() => {});

@@ -16,18 +16,26 @@ export interface Principal {
 const TOKEN_PATTERN = /^amanah_([0-9]{1,19})_([A-Za-z0-9_-]{43})$/;
 const SECRET_BYTES = 32;
 
-function sha256(text: string): Buffer {
+export function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
+export function createSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+export function formatToken(id: string, secret: string): string {
+  return `amanah_${id}_${secret}`;
+}
+
 export async function createToken(db: Queryable, name: string, role: Role): Promise<{ id: string; token: string }> {
-  const secret = randomBytes(SECRET_BYTES).toString('base64url');
+  const secret = createSecret();
   const { rows } = await db.query<{ id: bigint }>(
     'insert into api_tokens (name, role, secret_sha256) values ($1, $2, $3) returning id',
     [name, role, sha256(secret)],
   );
   const id = String(rows[0]!.id);
-  return { id, token: `amanah_${id}_${secret}` };
+  return { id, token: formatToken(id, secret) };
 }
 
 /** The principal a bearer token stands for, or undefined for an unknown, revoked or malformed token. */

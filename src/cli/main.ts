@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { Role } from '../auth/tokens.ts';
+import { assertDataDirectoryFree, DataDirectoryError, DataDirectoryLockedError } from '../db/data-dir-lock.ts';
 
 interface Command {
   summary: string;
@@ -143,6 +144,28 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 class UsageError extends Error {}
 
+/**
+ * What to do instead, for each command that opens the database, when a running server owns the PGlite folder.
+ * A PGlite folder has one owner (src/db/data-dir-lock.ts), so these stop at once with that line rather than
+ * open the folder behind the server's back; the work they do is there over HTTP while the server runs.
+ */
+const WHILE_SERVING: Record<string, string> = {
+  serve: 'it is already serving this folder; stop it first, or give this one its own AMANAH_DATA_DIR',
+  migrate: 'the server migrated this folder when it started',
+  verify: 'stop it first, then run amanah verify',
+  seed: 'stop it first, then run amanah seed',
+  token: 'stop it first, or sign in with the admin token it printed at its first start (or AMANAH_ADMIN_TOKEN) while it runs',
+  import: 'stop it first, or upload the file to it: POST /api/imports?campaign=… with a staff token (README: API)',
+  'verify-payments': 'stop it first; with PAYMENT_PROVIDER_URL set the server verifies on its own schedule',
+  export: 'stop it first, or download from it: GET /api/exports/donations.csv with a staff token',
+};
+
+/** Stops a command that would open a PGlite folder a live process owns, before it does any work. */
+function assertFolderFree(name: string, config: Config): void {
+  if (config.database.url !== undefined || !Object.hasOwn(WHILE_SERVING, name)) return;
+  assertDataDirectoryFree(config.database.dataDirectory);
+}
+
 /** `--workers N`: 1 (the default) serves in this process; more need PostgreSQL (PGlite is one process's). */
 function workerCount(raw: unknown, config: Config, workersMax: number): number {
   if (raw === undefined) return 1;
@@ -181,9 +204,13 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`${command.usage}\n\n${command.summary}`);
       return 0;
     }
-    return await command.run(loadConfig(), values, positionals);
+    const config = loadConfig();
+    assertFolderFree(name, config);
+    return await command.run(config, values, positionals);
   } catch (error) {
     if (error instanceof ConfigError) console.error(`amanah: configuration: ${error.message}`);
+    else if (error instanceof DataDirectoryLockedError) console.error(`amanah ${name}: ${error.message}; ${WHILE_SERVING[name] ?? 'stop it first'}`);
+    else if (error instanceof DataDirectoryError) console.error(`amanah ${name}: ${error.message}`);
     else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`amanah ${name}: ${(error as Error).message}\nusage: ${command.usage}`);
       return 2;

@@ -2,8 +2,8 @@
 // an exclusive lock for a whole transaction, so one connection is never a correctness problem here, only a
 // throughput ceiling. Past roughly 0.5 GB of data, or when more than one process must share the data, move to
 // PostgreSQL (README: "When to move to PostgreSQL").
-import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
+import { lockDataDirectory } from './data-dir-lock.ts';
 import type { Database, NotificationHandler, PoolStats, QueryResult, Transaction } from './database.ts';
 
 const parsers = { [types.INT8]: (value: string) => BigInt(value) };
@@ -16,9 +16,11 @@ export class PgliteDatabase implements Database {
   readonly engine = 'pglite' as const;
   readonly client: PGlite;
   #waiting = 0;
+  readonly #release: () => void;
 
-  constructor(client: PGlite) {
+  constructor(client: PGlite, release: () => void = () => {}) {
     this.client = client;
+    this.#release = release;
   }
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -58,13 +60,25 @@ export class PgliteDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.client.close();
+    try {
+      await this.client.close();
+    } finally {
+      this.#release();
+    }
   }
 }
 
-/** Opens PGlite in `dataDirectory`, or in memory when it is undefined. */
+/**
+ * Opens PGlite in `dataDirectory`, or in memory when it is undefined. A folder is taken for this process first
+ * (data-dir-lock.ts): a second process, or a second open in this one, gets DataDirectoryLockedError at once.
+ */
 export async function openPglite(dataDirectory: string | undefined, loadDataDir?: Blob): Promise<PgliteDatabase> {
-  if (dataDirectory !== undefined) mkdirSync(dataDirectory, { recursive: true });
-  const client = await PGlite.create({ dataDir: dataDirectory, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
-  return new PgliteDatabase(client);
+  const release = dataDirectory === undefined ? () => {} : lockDataDirectory(dataDirectory);
+  try {
+    const client = await PGlite.create({ dataDir: dataDirectory, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
+    return new PgliteDatabase(client, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
