@@ -2,6 +2,7 @@
 // out, every bad value refused by name as problem+json. The arithmetic is calculator.ts's; this file reads,
 // checks, and explains. A zakat payment becomes a pending donation to a campaign of the zakat fund, through
 // the same idempotent intake as every other donation.
+import { parseRfc3339 } from '../text/timestamp.ts';
 import { AppError } from '../errors.ts';
 import type { Database } from '../db/database.ts';
 import {
@@ -169,6 +170,9 @@ export function tableJson(table: NisabTable): TableJson {
 
 function tableFor(onDate: string): NisabTable {
   if (!isCalendarDate(onDate)) throw new AppError('validation_failed', `on_date "${onDate}" is not a calendar date written YYYY-MM-DD`, { field: 'on_date' });
+  // The same range as every other date amanah takes (src/text/timestamp.ts): year 9999 is a typo, not a plan.
+  const range = parseRfc3339(`${onDate}T00:00:00Z`);
+  if (typeof range === 'string') throw new AppError('validation_failed', `on_date ${onDate} ${range}`, { field: 'on_date' });
   const table = nisabTableOn(onDate);
   if (!table) {
     throw new AppError('validation_failed', `on_date ${onDate} is before the first BAZNAS nisab table amanah holds (${NISAB_TABLES[0]!.effectiveFrom})`, { field: 'on_date' });

@@ -114,6 +114,9 @@ describe('hostile input', () => {
     for (const query of ['from=2026-02-30', 'to=2026-01-01T24:00:00Z', 'from=0000-01-01', 'to=9999-12-31']) {
       assertProblem(await t.app.inject({ url: `/api/exports/donations.csv?${query}`, headers: bearer(t.staffToken) }), 400, 'validation_failed');
     }
+    for (const on_date of ['2026-02-30', '0000-01-01', '0001-01-01', '9999-12-31']) {
+      assertProblem(await t.app.inject({ method: 'POST', url: '/api/zakat/income', payload: { period: 'month', income: '9000000', on_date } }), 400, 'validation_failed', 'on_date');
+    }
     assert.equal(await snapshot(), start);
     const dated = await donate(t, { ...good, donated_at: '2024-02-29T23:59:59+07:00' });
     assert.equal(dated.statusCode, 201, dated.body);
