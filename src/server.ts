@@ -10,7 +10,7 @@ import { seedDemoData } from './seed/demo.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
 import { startVerificationSchedule, type VerificationSchedule } from './verification/schedule.ts';
-import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
+import { isConnectionFailure, logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
 import { createFirstStartToken, firstStartMessage } from './auth/first-start.ts';
 
 /** In-flight requests get this long to finish on shutdown before the process exits anyway. */
@@ -28,7 +28,23 @@ export interface StartOptions {
   readonly prepareDatabase?: boolean;
 }
 
+/**
+ * graphile-worker 0.18 completes and fails jobs without awaiting the promise (worker.js: `completeJob(job)`,
+ * `failJob({…})`) and retries only some connection errors (not ECONNREFUSED or a terminated connection), so a job
+ * that ends while PostgreSQL restarts leaves a rejected promise nobody handles, which ends the process. Such a
+ * rejection, and only one that is a lost database connection, is logged and let go: the job stays locked and its
+ * successor is already scheduled (verification/schedule.ts). Any other unhandled rejection still ends the process,
+ * as Node does by default, so programmer errors are not hidden.
+ */
+function tolerateLostConnections(): void {
+  process.on('unhandledRejection', (reason) => {
+    if (!isConnectionFailure(reason)) throw reason;
+    console.error(JSON.stringify({ level: 40, time: Date.now(), pid: process.pid, msg: `a database call failed while the database was away and nobody awaited it: ${(reason as Error).message}` }));
+  });
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  if (process.listenerCount('unhandledRejection') === 0) tolerateLostConnections();
   return retryWhileUnavailable(() => startOnce(config, options), START_RETRY_LIMITS, (error, attempt, delayMs) => logStartRetry('server', error, attempt, delayMs));
 }
 

@@ -14,6 +14,7 @@
 import { Logger, run, type Runner, type Task } from 'graphile-worker';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { retryWhileUnavailable, type RetryLimits } from '../db/availability.ts';
 import type { ChangeFeed } from '../events/changes.ts';
 import { runVerification, verificationOptions, type VerificationCounts, type VerificationOptions } from './verifier.ts';
 
@@ -24,8 +25,16 @@ export const VERIFY_JOB_KEY = 'amanah:verify-payments';
  * at a time here; the verification itself uses amanah's pool.
  */
 const QUEUE_POOL_SIZE = 2;
-/** How often graphile-worker looks for jobs whose time has come (new jobs arrive by LISTEN/NOTIFY at once). */
-const QUEUE_POLL_INTERVAL_MS_MAX = 2_000;
+/**
+ * How often graphile-worker looks for jobs whose time has come (new jobs arrive by LISTEN/NOTIFY at once). It
+ * also bounds how long after a database outage the queue resumes: graphile-worker's LISTEN reconnect backs off
+ * up to a minute, but its polling goes on through the outage, so due jobs run within a second of the database
+ * being back. One cheap query a second per process.
+ */
+const QUEUE_POLL_INTERVAL_MS_MAX = 1_000;
+
+/** Re-adding the next run while the database is away: capped back-off, for at most five minutes. */
+const QUEUE_READD_RETRY_LIMITS: RetryLimits = { delayMsMin: 100, delayMsMax: 1_000, waitMsMax: 5 * 60_000 };
 
 export interface ScheduleLogger {
   info(object: object, message: string): void;
@@ -77,8 +86,13 @@ async function startOnQueue(context: ScheduleContext, options: VerificationOptio
     try {
       await runLogged(context, options, AbortSignal.any([helpers.abortSignal, stopping.signal]));
     } finally {
-      // This job is locked (running), so graphile-worker detaches it from the key and adds the next run.
-      await helpers.addJob(VERIFY_TASK, {}, { jobKey: VERIFY_JOB_KEY, jobKeyMode: 'replace', runAt: new Date(Date.now() + intervalMs) });
+      // This job is locked (running), so graphile-worker detaches it from the key and adds the next run. If the
+      // database is away just now, the next run is added once it is back: without it the schedule would stop
+      // until graphile-worker's lock on this job expired, hours later.
+      await retryWhileUnavailable(() => {
+        stopping.signal.throwIfAborted();
+        return helpers.addJob(VERIFY_TASK, {}, { jobKey: VERIFY_JOB_KEY, jobKeyMode: 'replace', runAt: new Date(Date.now() + intervalMs) });
+      }, QUEUE_READD_RETRY_LIMITS);
     }
   };
   const runner: Runner = await run({

@@ -2,7 +2,7 @@
 // connections again to the first acknowledged write. Shared by the restart tests and bench/outage.ts.
 import assert from 'node:assert/strict';
 import { PrivatePostgres } from './private-postgres.ts';
-import type { WriteLoad } from './serve.ts';
+import { VERIFY_JOB_SQL, type WriteLoad } from './serve.ts';
 
 export type OutageKind = 'immediate' | 'fast' | 'stop';
 
@@ -52,4 +52,15 @@ export async function assertExactlyOnce(cluster: PrivatePostgres, load: WriteLoa
   const twice = await cluster.query(
     "select donation_id from donation_status_changes where to_status = 'approved' group by donation_id having count(*) > 1");
   assert.deepEqual(twice, [], 'no donation was approved twice');
+}
+
+/** graphile-worker's runner came back: its scheduled job runs (and is re-added under a new id) after the outages. */
+export async function assertQueueResumes(cluster: PrivatePostgres): Promise<void> {
+  const [before] = await cluster.query<{ id: string }>(VERIFY_JOB_SQL);
+  for (const deadline = Date.now() + 30_000; ;) {
+    const [now] = await cluster.query<{ id: string }>(VERIFY_JOB_SQL);
+    if (now !== undefined && now.id !== before?.id) return;
+    if (Date.now() > deadline) throw new Error(`graphile-worker did not run its job after the outage (job ${before?.id})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

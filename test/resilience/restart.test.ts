@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrivatePostgres } from './private-postgres.ts';
-import { createCampaign, runCli, startServe, WriteLoad } from './serve.ts';
-import { assertExactlyOnce, outage, waitReady, type OutageKind } from './outage.ts';
+import { createCampaign, runCli, startServe, VERIFICATION_ENV, WriteLoad } from './serve.ts';
+import { assertExactlyOnce, assertQueueResumes, outage, waitReady, type OutageKind } from './outage.ts';
 
 /** Concurrent donors and approvers: enough that requests are in flight at every moment, light enough for 2 cores. */
 const DONORS = 12;
@@ -22,7 +22,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
 
 test('serve survives immediate and fast restarts and a stop of several seconds under write load', { timeout: 240_000 }, async () => {
   const cluster = await PrivatePostgres.start();
-  const serve = await startServe(cluster.url).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
+  const serve = await startServe(cluster.url, 1, VERIFICATION_ENV).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
   let load: WriteLoad | undefined;
   try {
     const campaigns = [await createCampaign(serve.url, 'Restart A'), await createCampaign(serve.url, 'Restart B')];
@@ -39,6 +39,7 @@ test('serve survives immediate and fast restarts and a stop of several seconds u
     }
     const after = load.counts.created;
     await waitFor(() => load!.counts.created > after + 20, 'writes after the last outage');
+    await assertQueueResumes(cluster);
     await load.stop();
     assert.equal(serve.exit(), undefined, 'serve never exited');
     assert.deepEqual(load.unexpected, [], 'no 500, no reset, no hang, no other 503');

@@ -33,10 +33,10 @@ export interface ServeProcess {
 }
 
 /** Starts `amanah serve` (with --workers N when asked) and resolves once it answers /healthz. */
-export async function startServe(databaseUrl: string, workers = 1): Promise<ServeProcess> {
+export async function startServe(databaseUrl: string, workers = 1, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   const port = await freePort();
   const args = ['src/cli/main.ts', 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])];
-  const child = spawn(NODE, args, { cwd: ROOT, env: serveEnvironment(databaseUrl, port), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NODE, args, { cwd: ROOT, env: { ...serveEnvironment(databaseUrl, port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
   child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
@@ -185,6 +185,16 @@ export class WriteLoad {
     }
   }
 }
+
+/**
+ * Scheduled payment verification on, every second, against a provider that is not there: graphile-worker's
+ * runner runs in every process and re-adds its job after each run, which is how a test sees it resume. The load's
+ * donations carry no external reference, so the verifier never touches them.
+ */
+export const VERIFICATION_ENV = { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9/status', PAYMENT_VERIFY_INTERVAL_MS: '1000' };
+
+/** The id of graphile-worker's scheduled verification job (a new one after every run), or undefined. */
+export const VERIFY_JOB_SQL = "select id::text from graphile_worker._private_jobs where key = 'amanah:verify-payments'";
 
 /** Runs a CLI command against the database; resolves to its exit code and output. */
 export function runCli(databaseUrl: string, args: readonly string[]): Promise<{ code: number; output: string }> {

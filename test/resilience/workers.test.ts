@@ -1,0 +1,45 @@
+// Proves that `amanah serve --workers 2` outlives PostgreSQL restarting three times under write load: no
+// worker exits, so the primary never spends its restart budget, the server still answers, and every
+// acknowledged donation and approval is there exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PrivatePostgres } from './private-postgres.ts';
+import { createCampaign, runCli, startServe, VERIFICATION_ENV, WriteLoad } from './serve.ts';
+import { assertExactlyOnce, assertQueueResumes, outage, waitReady, type OutageKind } from './outage.ts';
+
+const DONORS = 12;
+const APPROVERS = 4;
+
+test('serve --workers 2 survives three restarts without a worker exit', { timeout: 240_000 }, async () => {
+  const cluster = await PrivatePostgres.start();
+  const serve = await startServe(cluster.url, 2, VERIFICATION_ENV).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
+  let load: WriteLoad | undefined;
+  try {
+    const campaigns = [await createCampaign(serve.url, 'Workers A'), await createCampaign(serve.url, 'Workers B')];
+    load = new WriteLoad([serve.url], campaigns);
+    load.start(DONORS, APPROVERS);
+    const cases: OutageKind[] = ['immediate', 'fast', 'immediate'];
+    for (const kind of cases) {
+      const before = load.counts.created;
+      for (const deadline = Date.now() + 30_000; load.counts.created < before + 20 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 20));
+      const outcome = await outage(cluster, load, kind);
+      await waitReady(serve.url);
+      console.log(`# workers, ${kind}: down ${outcome.downMs} ms, first write ${outcome.recoveryMs} ms after PostgreSQL accepted`);
+    }
+    await assertQueueResumes(cluster);
+    await load.stop();
+    assert.equal(serve.exit(), undefined, 'the primary still runs');
+    assert.doesNotMatch(serve.output(), /worker \d+ exited/, 'no worker exited, so no restart was spent');
+    assert.deepEqual(load.unexpected, [], 'no 500, no reset, no hang, no other 503');
+    await assertExactlyOnce(cluster, load);
+    const verify = await runCli(cluster.url, ['verify']);
+    assert.equal(verify.code, 0, verify.output);
+  } catch (error) {
+    console.log(serve.output().slice(-5000));
+    throw error;
+  } finally {
+    await load?.stop();
+    await serve.stop();
+    await cluster.destroy();
+  }
+});
