@@ -65,12 +65,12 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `node src/cli/main.ts serve` on a free loopback port with `environment` added to the runner's own,
- * and resolves once /readyz answers 200. Rejects (and kills the child) if it exits or is not ready in time.
+ * Starts `node src/cli/main.ts serve` (with `serveArguments`, e.g. `--workers 2`) on a free loopback port with
+ * `environment` added to the runner's own, and resolves once /readyz answers 200. Rejects (and kills the child) if it exits or is not ready in time.
  */
-export async function startServerProcess(repositoryDirectory: string, environment: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(repositoryDirectory: string, environment: Record<string, string>, serveArguments: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'serve', ...serveArguments], {
     cwd: repositoryDirectory,
     env: { ...process.env, ...environment, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

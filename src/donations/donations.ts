@@ -6,8 +6,8 @@ import { AMOUNT_MINOR_MAX, divideRounded, formatAmount } from '../money/index.ts
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { isDatabaseId } from '../http/format.ts';
-import type { ChangeFeed } from '../events/changes.ts';
-import { changeStatus, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
+import { CHANGES_CHANNEL, ChangeSet, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
+import { changeStatus, lockCampaignsOfDonations, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
 import { receiveDonation, type DonationInput, type IntakeResult } from './intake.ts';
 import { isKeyTaken, keysOfGroup, planKeys, refuseTakenKey, replayOf, storedChanges } from './transition-keys.ts';
 
@@ -108,7 +108,7 @@ export interface TransitionRequest {
 
 /**
  * Applies many status changes in one transaction: one changeStatus statement per distinct (target, actor,
- * reason), one change notice, one commit. Each request is answered alone: the changed donation, 404, or 409
+ * reason), each publishing its own change notice, one commit (one statement alone needs no BEGIN/COMMIT). Each request is answered alone: the changed donation, 404, or 409
  * when the donation was not in the status the change needs (including when an earlier request in the same
  * batch, or another process, changed it first). A request with an Idempotency-Key that retries a stored
  * change is answered 200 with the donation as that change left it (transition-keys.ts); the key lookups cost a
@@ -126,17 +126,28 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
   const winners = new Set<number>();
-  const overflow = await feed.transaction(db, async (tx, changes) => {
+  const changes = new ChangeSet();
+  const notice = { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX };
+  const applyGroups = async (tx: Queryable) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
-      const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan) });
+      const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice });
       for (const id of changed.map(String)) {
         winners.add(indices.find((index) => requests[index]!.id === id)!);
         changes.donation(id).campaign(before.get(id)!.campaign_id);
       }
     }
-  }).then(() => undefined, (error: unknown) => (isKeyTaken(error) ? refuseTakenKey(error, requests) : refuseOverflow(error, requests)));
+  };
+  // One group (the usual batch: one staff member approving) is one statement in autocommit, notice included:
+  // one round trip holding the campaign locks instead of BEGIN, change, NOTIFY, COMMIT (LOCK ORDER in queries.ts).
+  const lockingFirst = async (tx: Queryable) => {
+    await lockCampaignsOfDonations(tx, [...groups.values()].flat().map((index) => BigInt(requests[index]!.id)));
+    await applyGroups(tx);
+  };
+  const applied = groups.size === 1 ? applyGroups(db) : groups.size > 1 ? db.transaction(lockingFirst) : Promise.resolve();
+  const overflow = await applied.then(() => undefined, (error: unknown) => (isKeyTaken(error) ? refuseTakenKey(error, requests) : refuseOverflow(error, requests)));
   if (overflow) return overflow;
+  if (!changes.empty) feed.emitLocal(changes.toEvent(feed.origin));
   const after = await findDonationsByIds(db, ids);
   const stored = await storedChanges(db, requests, plan, winners);
   return requests.map((request, index) => {

@@ -8,7 +8,7 @@ import { LISTEN_GAP, type Database, type Queryable } from '../db/database.ts';
 
 export const CHANGES_CHANNEL = 'amanah_changes';
 /** NOTIFY payloads must stay under 8000 bytes; past this many ids a change is sent as "everything changed". */
-const IDS_PER_NOTIFICATION_MAX = 200;
+export const IDS_PER_NOTIFICATION_MAX = 200;
 
 export interface ChangeEvent {
   /** Campaigns whose fields or totals changed; `'all'` when too many to list. */

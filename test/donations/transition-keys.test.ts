@@ -107,14 +107,25 @@ describe('status changes with an Idempotency-Key', () => {
   test('an approval that committed but whose answer was lost is answered 200 on retry by the restarted server', async () => {
     // Proves durability: the key is committed with the change, so a new process answers the retry from it.
     let loseAnswers = false;
+    let dead = false;
     const inner = testDatabase.database;
     const crashing: Database = {
       engine: inner.engine,
-      query: inner.query.bind(inner),
-      // The commit happens, then the process "dies" before it can answer.
+      // The commit happens, then the process "dies" before it can answer, and nothing it sends after reaches the
+      // database. A one-group batch is the status-change statement alone in autocommit (LOCK ORDER in
+      // src/donations/queries.ts), a larger one a transaction.
+      query: async <Row>(text: string, params?: readonly unknown[]) => {
+        if (dead) throw new Error('simulated crash after commit');
+        const result = await inner.query<Row>(text, params);
+        if (loseAnswers && text.includes('update donations d set status')) dead = true;
+        if (dead) throw new Error('simulated crash after commit');
+        return result;
+      },
       transaction: async (work) => {
+        if (dead) throw new Error('simulated crash after commit');
         const result = await inner.transaction(work);
-        if (loseAnswers) throw new Error('simulated crash after commit');
+        if (loseAnswers) dead = true;
+        if (dead) throw new Error('simulated crash after commit');
         return result;
       },
       execute: inner.execute.bind(inner),
