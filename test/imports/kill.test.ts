@@ -11,12 +11,15 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createCampaign } from '../../src/campaigns/campaigns.ts';
 import { findCampaign, findTotalsMismatches } from '../../src/campaigns/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
-import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
+import { GDQ_DIRECTORY, gdqTextRejects } from '../helpers/gdq.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const FILE = `${GDQ_DIRECTORY}agdq2017_donations.csv`;
-const README_ROWS = 43_472n;
-const README_CENTS = 222_279_052n;
+/** The rows whose donor names the text rules refuse (two C1 controls from upstream mojibake): rejected every run. */
+const REFUSED = gdqTextRejects('agdq2017_donations.csv');
+/** The README's figures for the file, less those rows. */
+const README_ROWS = 43_472n - REFUSED.rows;
+const README_CENTS = 222_279_052n - REFUSED.cents;
 /** The child gives up after this; a hung import fails the test instead of hanging it. */
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -108,7 +111,7 @@ test('an import killed with SIGKILL at several points, then run again, holds eve
   assert.equal(done.campaign.donor_count, README_ROWS);
   assert.equal(done.orphans, 0n);
   // The final run skipped what the killed runs had committed and imported the rest.
-  const match = /imported ([\d,]+), duplicates skipped ([\d,]+), rejected 0/.exec(final.stdout)!;
+  const match = /imported ([\d,]+), duplicates skipped ([\d,]+), rejected [\d,]+/.exec(final.stdout)!;
   assert.equal(BigInt(match[1]!.replaceAll(',', '')) + BigInt(match[2]!.replaceAll(',', '')), README_ROWS);
   const verify = spawn(process.execPath, ['src/cli/main.ts', 'verify'], { cwd: REPOSITORY, env: { ...process.env, DATABASE_URL: testDatabase.url! }, stdio: 'ignore' });
   assert.equal(await new Promise((resolve) => verify.on('close', resolve)), 0);
