@@ -16,6 +16,8 @@ export interface DatabaseConfig {
   readonly statementTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** How long a batch job (an import) goes on retrying while the database is away before it gives up. */
+  readonly retryWaitMs: number;
 }
 
 export interface GroupCommitConfig {
@@ -166,6 +168,7 @@ export function parseConfig(env: Environment): Config {
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 15_000, 0, 3_600_000),
     connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
     idleTimeoutMs: integer(env, 'DATABASE_IDLE_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    retryWaitMs: integer(env, 'DATABASE_RETRY_WAIT_MS', 60_000, 0, 3_600_000),
   });
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65_535),

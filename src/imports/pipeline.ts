@@ -18,6 +18,8 @@ import { prepareRow, type PreparedRow, type ValidationContext } from './validate
 import { findCampaignsByReference, insertImport, setImportStatus, type ImportedStatus, type ImportRow, type Reject } from './queries.ts';
 import { batchWriter, type Batch, type BatchOutcome, type BatchWriter } from './writer.ts';
 import { IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_MAX, type WriteMethod } from './limits.ts';
+import { retryWhileUnavailable, type RetryLimits } from '../db/availability.ts';
+import { importRetryLimits } from './retry.ts';
 
 export { IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX } from './limits.ts';
 /** Campaigns remembered by id or slug when a campaign column names them; the cache is cleared past this. */
@@ -82,6 +84,8 @@ export interface ImportHooks {
   signal?: AbortSignal;
   /** Where committed batches announce the campaigns they moved; other processes hear it by NOTIFY either way. */
   feed?: ChangeFeed;
+  /** How long the import waits for a database that went away before it stops (retry.ts); 60 s unless told. */
+  retry?: RetryLimits;
 }
 
 /** What an import needs before its first row: the campaign (if one is named) and the checked options. */
@@ -121,13 +125,14 @@ export async function startRun(database: Database, checked: CheckedImport): Prom
 /** Streams `source` into the run's campaign(s); marks the run succeeded or failed. */
 export async function runImport(database: Database, source: ByteSource, checked: CheckedImport, run: ImportRow, hooks: ImportHooks = {}): Promise<ImportSummary> {
   const { request } = checked;
-  const settings = { importId: run.id, status: request.status, feed: hooks.feed ?? new ChangeFeed() };
+  const retry = hooks.retry ?? importRetryLimits();
+  const settings = { importId: run.id, status: request.status, feed: hooks.feed ?? new ChangeFeed(), retry };
   const method = database instanceof PostgresDatabase ? request.writeMethod : 'unnest';
   try {
     const writer = batchWriter(database, method, settings);
     const writers = database.engine === 'postgres' ? request.writers : 1;
     const summary = await new ImportLoop(database, checked, run.id, writer, writers, hooks).run(source);
-    await setImportStatus(database, run.id, 'succeeded', { bytesTotal: summary.bytesRead });
+    await retryWhileUnavailable(() => setImportStatus(database, run.id, 'succeeded', { bytesTotal: summary.bytesRead }), retry);
     return summary;
   } catch (error) {
     await setImportStatus(database, run.id, 'failed', { error: error instanceof Error ? error.message : String(error) }).catch(() => {});
@@ -273,7 +278,7 @@ class ImportLoop {
     }
     if (wanted.size === 0) return;
     if (cache.size + wanted.size > IMPORT_CAMPAIGNS_CACHED_MAX) cache.clear();
-    const found = await findCampaignsByReference(this.#database, [...wanted]);
+    const found = await retryWhileUnavailable(() => findCampaignsByReference(this.#database, [...wanted]), this.#hooks.retry ?? importRetryLimits());
     for (const reference of wanted) {
       cache.set(reference, found.find((campaign) => String(campaign.id) === reference || campaign.slug === reference) ?? null);
     }

@@ -12,6 +12,8 @@ import { checkImport, isImportError, runImport, startRun, type ImportHooks } fro
 import { findImport, setImportStatus, type Reject } from './queries.ts';
 import { REJECTS_HEADER, rejectCsvLine } from './rejects.ts';
 import type { ImportJob, WorkerMessage } from './worker.ts';
+import { isDatabaseUnavailable, retryWhileUnavailable, type RetryLimits } from '../db/availability.ts';
+import { importRetryLimits } from './retry.ts';
 
 /** Bytes read from the file at a time. */
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -34,17 +36,21 @@ function rejectsFile(path: string | null): { write(rejects: readonly Reject[]): 
   };
 }
 
-async function execute(database: Database, job: ImportJob, post: (message: WorkerMessage) => void, signal: AbortSignal): Promise<void> {
-  if (job.migrate) await migrate(database);
-  const checked = await checkImport(database, job.request);
-  const run = job.runId === null ? await startRun(database, checked) : await findImport(database, String(job.runId));
-  if (!run) throw new Error(`import ${job.runId} is not recorded`);
-  if (job.runId !== null) await setImportStatus(database, run.id, 'running');
+async function execute(database: Database, job: ImportJob, post: (message: WorkerMessage) => void, signal: AbortSignal, retry: RetryLimits): Promise<void> {
+  // Nothing is written before startRun, and a run recorded twice by a retried insert is only an unused record.
+  const { checked, run } = await retryWhileUnavailable(async () => {
+    if (job.migrate) await migrate(database);
+    const checked = await checkImport(database, job.request);
+    const run = job.runId === null ? await startRun(database, checked) : await findImport(database, String(job.runId));
+    if (!run) throw new Error(`import ${job.runId} is not recorded`);
+    if (job.runId !== null) await setImportStatus(database, run.id, 'running');
+    return { checked, run };
+  }, retry);
   post({ kind: 'started', importId: run.id });
   const rejects = rejectsFile(job.rejectsPath);
   try {
     const source = job.path === null ? process.stdin : createReadStream(job.path, { highWaterMark: READ_CHUNK_BYTES });
-    const hooks: ImportHooks = { onProgress: (progress) => post({ kind: 'progress', progress }), onRejects: (batch) => rejects.write(batch), signal };
+    const hooks: ImportHooks = { onProgress: (progress) => post({ kind: 'progress', progress }), onRejects: (batch) => rejects.write(batch), signal, retry };
     post({ kind: 'finished', summary: await runImport(database, source, checked, run, hooks) });
   } finally {
     await rejects.close();
@@ -59,16 +65,27 @@ async function workerMain(job: ImportJob): Promise<void> {
     if (message.kind === 'abort') interrupt.abort(new Error(message.reason ?? 'aborted'));
   });
   const post = (message: WorkerMessage) => port.postMessage(message);
-  const database = await openDatabase(job.database);
+  const retry = importRetryLimits(job.database.retryWaitMs);
+  let database: Database | undefined;
   try {
-    await execute(database, job, post, interrupt.signal);
+    database = await retryWhileUnavailable(() => openDatabase(job.database), retry);
+    await execute(database, job, post, interrupt.signal, retry);
   } catch (error) {
-    if (job.runId !== null) await setImportStatus(database, job.runId, 'failed', { error: error instanceof Error ? error.message : String(error) }).catch(() => {});
-    post({ kind: 'failed', message: error instanceof Error ? error.message : String(error), userError: isImportError(error) || isMappingError(error) });
+    if (job.runId !== null && database) await setImportStatus(database, job.runId, 'failed', { error: error instanceof Error ? error.message : String(error) }).catch(() => {});
+    if (isDatabaseUnavailable(error)) post({ kind: 'failed', message: unreachableMessage(error, retry), userError: true });
+    else post({ kind: 'failed', message: error instanceof Error ? error.message : String(error), userError: isImportError(error) || isMappingError(error) });
   } finally {
-    await database.close();
+    await database?.close();
     port.close();
   }
+}
+
+/** The one line an import that gave up on the database ends with. */
+function unreachableMessage(error: unknown, retry: RetryLimits): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return `the database could not be reached for ${Math.round(retry.waitMsMax / 1000)} s (${reason}); ` +
+    'every batch committed so far is kept: run the same command again to resume';
 }
 
 await workerMain((workerData as { amanahImport: ImportJob }).amanahImport);

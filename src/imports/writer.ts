@@ -48,6 +48,8 @@ import {
 } from './queries.ts';
 import { writeBatchDirect } from './direct-copy.ts';
 import type { WriteMethod } from './limits.ts';
+import type { RetryLimits } from '../db/availability.ts';
+import { BEGIN_WITH_TXID, importRetryLimits, txidOf, writeRetrying, type CommitProbe } from './retry.ts';
 
 export { IMPORT_WRITE_METHOD_DEFAULT, type WriteMethod } from './limits.ts';
 
@@ -79,6 +81,8 @@ export interface WriterSettings {
   readonly status: ImportedStatus;
   /** Told which campaigns a committed batch moved (caches, the live dashboard, other processes). */
   readonly feed: ChangeFeed | undefined;
+  /** How long, and how often, a batch that lost its connection is tried again (retry.ts). */
+  readonly retry?: RetryLimits;
 }
 
 /** Announces, inside the batch's transaction (so only if it commits), the campaigns the batch moved. */
@@ -89,7 +93,14 @@ async function publishBatch(tx: Queryable, feed: ChangeFeed | undefined, rows: r
   return feed.publish(tx, changes);
 }
 
-type WriteOnce = (rows: readonly PreparedRow[], rejects: readonly Reject[], offered: number, bytesRead: number) => Promise<number>;
+/** One batch transaction; `probe` records how far it got, for the retry after a lost connection (retry.ts). */
+type WriteOnce = (rows: readonly PreparedRow[], rejects: readonly Reject[], offered: number, bytesRead: number, probe?: CommitProbe) => Promise<number>;
+
+/** `writeOnce`, written again while the database is away: each transaction on its own (retry.ts). */
+function retrying(database: Database, settings: WriterSettings, writeOnce: WriteOnce): WriteOnce {
+  const limits = settings.retry ?? importRetryLimits();
+  return (rows, rejects, offered, bytesRead) => writeRetrying(database, limits, (probe) => writeOnce(rows, rejects, offered, bytesRead, probe));
+}
 
 /** Data errors (class 22) and constraint violations (class 23) are about rows; anything else stops the import. */
 function isRowError(error: unknown): boolean {
@@ -133,18 +144,21 @@ async function writeWith(writeOnce: WriteOnce, batch: Batch): Promise<BatchOutco
 
 /** The unnest path: each batch in one transaction through the Database interface (both engines). */
 export function unnestWriter(database: Database, settings: WriterSettings): BatchWriter {
-  const writeOnce: WriteOnce = async (rows, rejects, offered, bytesRead) => {
+  const writeOnce: WriteOnce = async (rows, rejects, offered, bytesRead, probe) => {
     let event: ChangeEvent | undefined;
     const imported = await database.transaction(async (tx) => {
+      // PGlite has one in-process connection, which is never lost: no id to ask about later.
+      if (probe && database.engine === 'postgres') probe.txid = (await tx.query<{ txid: string }>('select txid_current()::text as txid')).rows[0]?.txid;
       const counters = { importId: settings.importId, status: settings.status, rowsRead: offered + rejects.length, bytesRead, offered };
       const count = await writeBatchUnnest(tx, settings.status, rows, rejects, counters);
       event = await publishBatch(tx, settings.feed, rows, count);
+      probe?.sendingCommit(count, () => settings.feed?.emitLocal(event));
       return count;
     });
     settings.feed?.emitLocal(event);
     return imported;
   };
-  return { method: 'unnest', write: (batch) => writeWith(writeOnce, batch) };
+  return { method: 'unnest', write: (batch) => writeWith(retrying(database, settings, writeOnce), batch) };
 }
 
 /** Deadlocks between concurrent batches (rows of one donor in both) are retried this many times in all. */
@@ -172,13 +186,15 @@ const writeStaged: BatchWork = async (client, tx, rows, rejects, counters) => {
 
 /** Runs `work` for one batch in its own transaction on a pooled connection, retrying deadlocks. */
 function inTransaction(database: PostgresDatabase, settings: WriterSettings, work: BatchWork): WriteOnce {
-  const attempt: WriteOnce = (rows, rejects, offered, bytesRead) => database.withClient(async (client) => {
-    await client.query('begin');
+  const attempt: WriteOnce = (rows, rejects, offered, bytesRead, probe) => database.withClient(async (client) => {
+    const begun: unknown = await client.query(BEGIN_WITH_TXID);
+    if (probe) probe.txid = txidOf(begun);
     try {
       const tx = queryable(client);
       const counters = { importId: settings.importId, status: settings.status, rowsRead: offered + rejects.length, bytesRead, offered };
       const imported = await work(client, tx, rows, rejects, counters);
       const event = await publishBatch(tx, settings.feed, rows, imported);
+      probe?.sendingCommit(imported, () => settings.feed?.emitLocal(event));
       await client.query('commit');
       settings.feed?.emitLocal(event);
       return imported;
@@ -206,7 +222,7 @@ function inTransaction(database: PostgresDatabase, settings: WriterSettings, wor
  */
 export function copyWriter(database: PostgresDatabase, settings: WriterSettings, method: 'copy' | 'staging'): BatchWriter {
   const staged = inTransaction(database, settings, writeStaged);
-  if (method === 'staging') return { method, write: (batch) => writeWith(staged, batch) };
+  if (method === 'staging') return { method, write: (batch) => writeWith(retrying(database, settings, staged), batch) };
   let lookUpKeys = false;
   const direct = inTransaction(database, settings, async (client, tx, rows, rejects, counters) => {
     const outcome = await writeBatchDirect(client, tx, counters.status, rows, rejects, counters, lookUpKeys);
@@ -222,7 +238,7 @@ export function copyWriter(database: PostgresDatabase, settings: WriterSettings,
       return staged(...args);
     }
   };
-  return { method, write: (batch) => writeWith(writeOnce, batch) };
+  return { method, write: (batch) => writeWith(retrying(database, settings, writeOnce), batch) };
 }
 
 /** The writer for this engine and method; PGlite always gets unnest. */

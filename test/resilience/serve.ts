@@ -197,9 +197,9 @@ export const VERIFICATION_ENV = { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9/stat
 export const VERIFY_JOB_SQL = "select id::text from graphile_worker._private_jobs where key = 'amanah:verify-payments'";
 
 /** Runs a CLI command against the database; resolves to its exit code and output. */
-export function runCli(databaseUrl: string, args: readonly string[]): Promise<{ code: number; output: string }> {
+export function runCli(databaseUrl: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(NODE, [CLI, ...args], { cwd: ROOT, env: { ...serveEnvironment(databaseUrl, 0), LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(NODE, [CLI, ...args], { cwd: ROOT, env: { ...serveEnvironment(databaseUrl, 0), LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
