@@ -87,6 +87,20 @@ describe('donation visibility', () => {
     assert.ok(!second.csvLine.includes('Sam Again'));
   });
 
+  test('a zakat payment keeps its payer\'s name when the same email later gives anonymously', async () => {
+    // Proves the zakat pay-as-donation write path captures the name on the donation, as intake does.
+    await createCampaign(t, { slug: 'zakat-names', currency: 'USD', fund: 'zakat' });
+    const paid = await t.app.inject({
+      method: 'POST', url: '/api/zakat/pay', headers: { 'idempotency-key': `zakat-names-${process.pid}` },
+      payload: { campaign_id: 'zakat-names', amount: '25.00', currency: 'USD', donor_name: 'Sam Muzaki', donor_email: 'sam@example.org' },
+    });
+    assert.equal(paid.statusCode, 201, paid.body);
+    await approve(paid.json().id);
+    await give('zakat-names', '1.00', { anonymous: true, donor_name: 'Sam Hidden' });
+    const read = (await t.app.inject(`/api/donations/${paid.json().id}`)).json();
+    assert.deepEqual([read.donor_name, read.anonymous], ['Sam Muzaki', false]);
+  });
+
   test('without a staff token only approved donations are visible, and never external_ref or history', async () => {
     // Proves 404 for pending, rejected and refunded donations (sequential ids cannot read the queue), and the
     // public shape on every public read, cached or not.
