@@ -1,6 +1,7 @@
 // API tokens. A token is `amanah_<id>_<secret>`: the id finds the row, and the secret's SHA-256 is compared
 // with the stored one in constant time, so neither a lookup by secret nor a byte-by-byte compare leaks timing.
 // The secret is 32 random bytes, so a plain SHA-256 (not a slow password hash) is the right digest.
+import { isDatabaseId } from '../http/format.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/database.ts';
 
@@ -45,7 +46,8 @@ export async function authenticate(db: Queryable, token: string, adminTokenSha25
     return { tokenId: 'env', name: 'AMANAH_ADMIN_TOKEN', role: 'admin' };
   }
   const match = TOKEN_PATTERN.exec(token);
-  if (!match) return undefined;
+  // An id beyond bigint names no token; asked of the database it would fail the ::bigint comparison (a 500).
+  if (!match || !isDatabaseId(match[1]!)) return undefined;
   const { rows } = await db.query<{ name: string; role: Role; secret_sha256: Buffer }>(
     'select name, role, secret_sha256 from api_tokens where id = $1 and revoked_at is null',
     [match[1]],

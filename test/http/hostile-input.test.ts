@@ -76,6 +76,7 @@ describe('hostile input', () => {
     assertProblem(await t.app.inject({ url: '/api/imports/9999999999999999999', headers: bearer(t.staffToken) }), 404, 'import_not_found');
     assertProblem(await t.app.inject({ url: '/api/donations/9999999999999999999', headers: bearer(t.staffToken) }), 404, 'donation_not_found');
     assertProblem(await t.app.inject('/api/campaigns?status=%00'), 400, 'validation_failed', 'status');
+    assertProblem(await t.app.inject({ url: '/api/analytics', headers: bearer(`amanah_9999999999999999999_${'A'.repeat(43)}`) }), 401, 'unauthorized');
     assert.equal((await t.app.inject('/api/campaigns/open/donations?before=9223372036854775807')).statusCode, 200);
     assert.equal(await snapshot(), start);
   });

@@ -84,7 +84,7 @@ const hostileRequest = fc.record({
   query: fc.option(queryString, { nil: undefined }),
   body: fc.option(rawBody, { nil: undefined }),
   contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/csv', 'application/x-ndjson', 'text/plain', 'application/x-www-form-urlencoded', 'x/\u00ff'),
-  auth: fc.constantFrom('none', 'staff', 'admin', 'garbage'),
+  auth: fc.constantFrom('none', 'staff', 'admin', 'garbage', 'huge-id'),
   key: fc.option(fc.oneof(visibleAscii, fc.constantFrom('', ' ', 'k'.repeat(300))), { nil: undefined }),
 });
 
@@ -172,7 +172,7 @@ describe('hostile requests at every route', () => {
     await fc.assert(fc.asyncProperty(hostileRequest, async (request) => {
       const [method, template] = request.route;
       const url = template.replace(/:(id|name)/, request.segment) + (request.query === undefined ? '' : `?${request.query}`);
-      const token = request.auth === 'staff' ? t.staffToken : request.auth === 'admin' && !HEAVY.has(template) ? t.adminToken : request.auth === 'garbage' ? 'amanah_1_garbage' : undefined;
+      const token = request.auth === 'staff' ? t.staffToken : request.auth === 'admin' && !HEAVY.has(template) ? t.adminToken : request.auth === 'garbage' ? 'amanah_1_garbage' : request.auth === 'huge-id' ? `amanah_9999999999999999999_${'A'.repeat(43)}` : undefined;
       const headers: Record<string, string> = { ...(token ? bearer(token) : {}), ...(request.key === undefined ? {} : { 'idempotency-key': request.key }) };
       if (request.body !== undefined) headers['content-type'] = request.contentType;
       const before_ = await snapshot();
