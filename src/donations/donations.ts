@@ -7,7 +7,7 @@ import { SqlState, sqlState } from '../db/sqlstate.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { CHANGES_CHANNEL, ChangeSet, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
-import { changeStatus, lockCampaignsOfDonations, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
+import { changeStatusReturning, lockCampaignsOfDonations, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
 import { receiveDonation, type DonationInput, type IntakeResult } from './intake.ts';
 import { isKeyTaken, keysOfGroup, planKeys, refuseTakenKey, replayOf, storedChanges } from './transition-keys.ts';
 
@@ -117,24 +117,27 @@ export interface TransitionRequest {
  */
 export async function writeTransitionBatch(db: Database, feed: ChangeFeed, requests: readonly TransitionRequest[]): Promise<(DonationRow | AppError)[]> {
   const ids = [...new Set(requests.map((request) => request.id).filter(isDatabaseId))];
-  const before = await findDonationsByIds(db, ids);
   const plan = await planKeys(db, requests);
   const groups = new Map<string, number[]>();
   requests.forEach((request, index) => {
-    if (!before.has(request.id) || plan.early.has(index) || plan.followers.has(index)) return;
+    // A missing donation simply does not change; it is told apart from a 409 by the read of the rest below.
+    if (!isDatabaseId(request.id) || plan.early.has(index) || plan.followers.has(index)) return;
     const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}`;
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
   const winners = new Set<number>();
+  const changedRows = new Map<string, DonationRow>();
   const changes = new ChangeSet();
   const notice = { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX };
   const applyGroups = async (tx: Queryable) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
-      const changed = await changeStatus(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice });
-      for (const id of changed.map(String)) {
+      const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice });
+      for (const row of changed) {
+        const id = String(row.id);
+        changedRows.set(id, row);
         winners.add(indices.find((index) => requests[index]!.id === id)!);
-        changes.donation(id).campaign(before.get(id)!.campaign_id);
+        changes.donation(id).campaign(row.campaign_id);
       }
     }
   };
@@ -148,7 +151,9 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   const overflow = await applied.then(() => undefined, (error: unknown) => (isKeyTaken(error) ? refuseTakenKey(error, requests) : refuseOverflow(error, requests)));
   if (overflow) return overflow;
   if (!changes.empty) feed.emitLocal(changes.toEvent(feed.origin));
-  const after = await findDonationsByIds(db, ids);
+  // The statement answered with what it changed; only the rest (404, 409, replays) are read, usually none.
+  const rest = ids.filter((id) => !changedRows.has(id));
+  const after = rest.length === 0 ? changedRows : new Map([...changedRows, ...await findDonationsByIds(db, rest)]);
   const stored = await storedChanges(db, requests, plan, winners);
   return requests.map((request, index) => {
     const retried = stored.get(index);

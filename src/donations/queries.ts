@@ -171,8 +171,13 @@ export interface StatusChangeKey {
  * campaign_donors rows, locked earlier in the statement, in no fixed order across batches.
  */
 export async function changeStatus(db: Queryable, change: StatusChange): Promise<bigint[]> {
+  return (await changeStatusReturning(db, change)).map((row) => row.id);
+}
+
+/** changeStatus, answering with the changed donations as they now are (no read-back needed). */
+export async function changeStatusReturning(db: Queryable, change: StatusChange): Promise<DonationRow[]> {
   const sign = totalsDirection(change.from, change.to);
-  const { rows } = await db.query<{ id: bigint }>(
+  const { rows } = await db.query<DonationRow>(
     `with locked as materialized (
        -- Campaigns first, in id order: see LOCK ORDER above.
        select c.id from campaigns c
@@ -182,7 +187,7 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
        update donations d set status = $3, updated_at = now()
          from locked l
         where d.id = any($1::bigint[]) and d.status = $2 and d.campaign_id = l.id
-        returning d.id, d.campaign_id, d.donor_id, d.amount_minor
+        returning d.*
      ), history as (
        -- A keyed change stores its key here, in the change's own statement: a retry after a lost answer finds it.
        insert into donation_status_changes (donation_id, from_status, to_status, actor, reason, idempotency_key, request_sha256)
@@ -234,12 +239,12 @@ export async function changeStatus(db: Queryable, change: StatusChange): Promise
          from changed where $10::text is not null having count(*) > 0
      )
      -- A CTE that modifies nothing runs only if read: the scalar subquery makes the notice happen.
-     select id, (select count(*) from notice) as notices from changed`,
+     select ${DONATION_COLUMNS}, (select count(*) from notice) as notices from changed d`,
     [change.ids, change.from, change.to, change.actor, change.reason, sign,
       (change.keys ?? []).map((k) => k.donationId), (change.keys ?? []).map((k) => k.key), (change.keys ?? []).map((k) => k.requestSha256Hex),
       change.notice?.channel ?? null, change.notice?.origin ?? null, change.notice?.idsMax ?? 0],
   );
-  return rows.map((row) => row.id);
+  return rows;
 }
 
 /**
