@@ -192,6 +192,18 @@ describe('hostile input', () => {
       "select d.donor_name, d.external_ref from donations d where d.external_ref like 'imp-%' order by d.external_ref");
     const imported = new Map(rows.map((row) => [row.external_ref, row.donor_name]));
     WORLD_NAMES.forEach((name, index) => assert.equal(imported.get(`imp-${index}`), name));
+    // And as CSV, quoted the way a spreadsheet writes it.
+    const csv = `amount,donor_name,external_ref\n${WORLD_NAMES.map((name, index) => `2,"${name}",csv-${index}`).join('\n')}\n`;
+    const csvUpload = await t.app.inject({
+      method: 'POST', url: '/api/imports?campaign=names&currency=IDR&status=pending', payload: csv,
+      headers: { 'content-type': 'text/csv', ...bearer(t.staffToken) },
+    });
+    const csvRun = await finished(csvUpload.json().id);
+    assert.deepEqual([csvRun.status, csvRun.imported, csvRun.rejected], ['succeeded', WORLD_NAMES.length, 0]);
+    const fromCsv = await t.database.query<{ donor_name: string; external_ref: string }>(
+      "select donor_name, external_ref from donations where external_ref like 'csv-%'");
+    const byRef = new Map(fromCsv.rows.map((row) => [row.external_ref, row.donor_name]));
+    WORLD_NAMES.forEach((name, index) => assert.equal(byRef.get(`csv-${index}`), name));
   });
 
   async function finished(id: string): Promise<Record<string, unknown>> {
