@@ -108,6 +108,12 @@ function isRowError(error: unknown): boolean {
   return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }
 
+/** The reject reason for a row the database refused; an overflowing total says so in the API's terms (total_overflow). */
+function rowRefusal(error: unknown): string {
+  if (sqlState(error) === SqlState.NUMERIC_VALUE_OUT_OF_RANGE) return 'total_overflow: the campaign total would pass the largest amount a total holds (9223372036854775807 minor units)';
+  return `database: ${(error as Error).message}`;
+}
+
 /**
  * Writes a batch; if the database refuses it for a row's data (a check the validator missed), splits it in
  * halves and retries each, down to the single row, which becomes a reject with the database's reason. At most
@@ -120,7 +126,7 @@ async function writeSplitting(writeOnce: WriteOnce, rows: readonly PreparedRow[]
     if (!isRowError(error) || rows.length === 0) throw error;
     if (rows.length === 1) {
       const row = rows[0]!;
-      const refused = [...rejects, { line: row.line, raw: row.raw, reason: `database: ${(error as Error).message}`.slice(0, 1000) }];
+      const refused = [...rejects, { line: row.line, raw: row.raw, reason: rowRefusal(error).slice(0, 1000) }];
       await writeOnce([], refused, offered - 1, bytesRead);
       return { imported: 0, rejects: refused };
     }
