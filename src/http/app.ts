@@ -22,7 +22,7 @@ import { importRoutes } from '../imports/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
 import { analyticsRoutes } from '../analytics/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
-import { fastifyAppError } from './fastify-errors.ts';
+import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
@@ -93,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Ids and slugs in paths are at most 64 characters; 100 leaves room and bounds the router's work.
     routerOptions: { maxParamLength: 100 },
     // Errors Fastify would answer in its own shape (FST_ERR_BAD_URL …) go out as problem+json like every other.
+    clientErrorHandler,
     frameworkErrors: (error, request, reply) => {
       const appError = toAppError(error);
       void (reply as FastifyReply).code(appError.status).type('application/problem+json').send(problemOf(appError, request.url));

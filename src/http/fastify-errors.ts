@@ -1,8 +1,10 @@
 // Fastify's own errors (FST_ERR_*) in the registry's terms. Fastify answers some of them itself, in its own JSON
 // shape with its own code (a bad percent-encoding in the path: FST_ERR_BAD_URL), unless the app takes them as
 // frameworkErrors; every one of them is a client's mistake, so each becomes a 4xx with a registered code.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError } from 'fastify';
-import { AppError } from '../errors.ts';
+import { AppError, problemOf } from '../errors.ts';
 
 const BY_CODE: Readonly<Record<string, (error: FastifyError) => AppError>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (error) => new AppError('payload_too_large', error.message),
@@ -24,4 +26,25 @@ export function fastifyAppError(error: FastifyError): AppError | undefined {
     return new AppError(status === 404 ? 'not_found' : status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'validation_failed', error.message);
   }
   return undefined;
+}
+
+/**
+ * What Node's HTTP parser could not read (a malformed request line, a NUL or other control character in a
+ * header, headers past the size limit, a request that took too long to arrive) never reaches Fastify's router:
+ * Fastify answers it on the socket in its own JSON. This answers it as problem+json with a registered code.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new AppError('request_timeout', 'the request did not arrive in time')
+    : error.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError('headers_too_large', 'the request headers are larger than the server accepts')
+      : new AppError('validation_failed', 'the request is not valid HTTP/1.1 (a malformed line, or a control character in a header)', { field: 'headers' });
+  const body = JSON.stringify(problemOf(appError));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
+      + `Content-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }

@@ -4,6 +4,7 @@
 // through the API and through an import, and donors whose email lower-cases differently in SQL can give.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, createCampaign, createTestApp, donate, type TestApp } from '../helpers/app.ts';
 import { WORLD_NAMES } from '../helpers/names.ts';
@@ -79,6 +80,29 @@ describe('hostile input', () => {
     assertProblem(await t.app.inject({ url: '/api/analytics', headers: bearer(`amanah_9999999999999999999_${'A'.repeat(43)}`) }), 401, 'unauthorized');
     assert.equal((await t.app.inject('/api/campaigns/open/donations?before=9223372036854775807')).statusCode, 200);
     assert.equal(await snapshot(), start);
+  });
+
+  test('what the HTTP parser itself refuses (a NUL in a header, a malformed request line, huge headers) is problem+json too', async () => {
+    // Proves Fastify's clientError path answers in the registry's terms, over a real socket.
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const raw = async (request: string) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.end(request);
+      let answer = '';
+      for await (const chunk of socket) answer += String(chunk);
+      return answer;
+    };
+    for (const [request, status, code] of [
+      ['GET /api/campaigns HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n', 400, 'validation_failed'],
+      ['NOT-HTTP\r\n\r\n', 400, 'validation_failed'],
+      [`GET /api/campaigns HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+    ] as const) {
+      const answer = await raw(request);
+      assert.match(answer, new RegExp(`^HTTP/1.1 ${status} `), answer.slice(0, 200));
+      assert.match(answer, /content-type: application\/problem\+json/i);
+      assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).code, code);
+    }
   });
 
   test('campaign text, staff reasons and the Idempotency-Key follow the same rules; descriptions and reasons may span lines', async () => {
