@@ -1,5 +1,13 @@
-// POST /api/donations at 64 concurrent clients, next to the physical limit of the same writes: 64 node-postgres
-// clients each running BEGIN; INSERT donation; COMMIT in a loop, measured in the same run.
+// POST /api/donations at 64 concurrent clients, next to three references measured in the same run, each writing
+// the same rows (issue 10, section 8, says which is which):
+// - pgbench single-statement inserts (the headline): Debian's pgbench, 64 clients, a custom script of one INSERT
+//   per transaction in autocommit, prepared: one round trip and one commit a row, the ceiling for one row per
+//   transaction that no Node client reaches.
+// - single-row insert transactions: 64 node-postgres clients each running BEGIN; INSERT; COMMIT in a loop, three
+//   round trips a row (pgbench's single statement beats it about 2×).
+// - batched multi-row inserts: a few node-postgres clients inserting many rows per statement (by unnest, as the
+//   API's intake does), each statement its own transaction: what the disk and server take when rows come batched.
+// The API batches too (group commit), so it can pass the first two; the third is its ceiling.
 //
 // Fairness. Both sides write the same rows: one pending IDR donation from a donor known by name only (the name
 // is on the donation), with its idempotency key and a 32-byte request fingerprint, with the SQL the API's intake
@@ -16,6 +24,11 @@
 // Order: API (warm-up, then measured), the server stops, then the reference (warm-up, then measured). Stopping the
 // server first keeps the two sides from holding 64 + pool connections at once against max_connections = 100.
 import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from './run.ts';
@@ -40,6 +53,13 @@ const LATENCY_SAMPLES_MAX = 250_000;
 const REFERENCE_TRANSACTIONS_PER_CLIENT_MAX = 100_000;
 /** Amounts cycle through this many steps of 500 IDR from 10,000 IDR, so the rows are not all alike. */
 const AMOUNT_STEPS = 1_000;
+/** Debian's pgbench for the server's major version (the benchmarks run on PostgreSQL 15). */
+const PGBENCH = process.env.PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench';
+/** pgbench threads: one per core of this machine. */
+const PGBENCH_THREADS = 2;
+/** The batched reference: this many clients, each inserting this many rows per statement. */
+const BATCHED_CLIENTS = 4;
+const BATCHED_ROWS_PER_STATEMENT = 500;
 
 const INT8_OID = 20;
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -101,6 +121,13 @@ export async function run(context: BenchContext): Promise<BenchResult> {
     await server.stop();
   }
 
+  // The headline reference next, closest in time to the API's run: pgbench, one INSERT per transaction.
+  context.log(`pgbench warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s at ${settings.connections} clients`);
+  const pgbenchWarmup = await measurePgbench(context, settings.warmupSeconds, settings.connections, campaign.id, 'pgw');
+  const pgbench = await measurePgbench(context, settings.durationSeconds, settings.connections, campaign.id, 'pgb');
+  await checkRows(context, 'pgw-%', pgbenchWarmup.count);
+  await checkRows(context, 'pgb-%', pgbench.count);
+
   // The same API with group commit off: one transaction per request, the path group commit replaces.
   context.log('starting amanah serve with AMANAH_GROUP_COMMIT=false');
   const perRequestServer = await startServerProcess(context.repositoryDirectory, {
@@ -129,50 +156,162 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => {})));
   }
+
+  let batchedSerial = 0;
+  const nextBatched = () => donationRequest(campaignId, 'bat', batchedSerial++);
+  context.log(`batched reference: ${BATCHED_CLIENTS} clients × ${BATCHED_ROWS_PER_STATEMENT} rows a statement`);
+  const batchedClients = await connectClients(context.databaseUrl, BATCHED_CLIENTS);
+  let batched: Phase;
+  try {
+    const warmup = await measureBatched(batchedClients, settings.warmupSeconds, campaign.id, nextBatched, context.signal);
+    batched = await measureBatched(batchedClients, settings.durationSeconds, campaign.id, nextBatched, context.signal);
+    await checkRows(context, 'bat-%', warmup.count + batched.count);
+  } finally {
+    await Promise.all(batchedClients.map((client) => client.end().catch(() => {})));
+  }
   if (context.signal.aborted) throw new Error('stopped before the end');
-  return result(settings, poolSize, api, perRequest, reference);
+  return result(settings, poolSize, api, perRequest, reference, { pgbench, batched });
 }
 
-function result(settings: Parameters, poolSize: number, api: Phase, perRequest: Phase, reference: Phase): BenchResult {
-  const apiRate = api.count / api.elapsedSeconds;
-  const referenceRate = reference.count / reference.elapsedSeconds;
-  const [apiP50 = Number.NaN, apiP99 = Number.NaN] = api.latency.percentiles(50, 99);
-  const [referenceP50 = Number.NaN, referenceP99 = Number.NaN] = reference.latency.percentiles(50, 99);
-  const perRequestRate = perRequest.count / perRequest.elapsedSeconds;
-  const [perRequestP50 = Number.NaN, perRequestP99 = Number.NaN] = perRequest.latency.percentiles(50, 99);
+function result(settings: Parameters, poolSize: number, api: Phase, perRequest: Phase, reference: Phase, ceilings: { pgbench: Phase; batched: Phase }): BenchResult {
+  const summary = (phase: Phase) => {
+    const [p50 = Number.NaN, p99 = Number.NaN] = phase.latency.percentiles(50, 99);
+    return { rate: phase.count / phase.elapsedSeconds, p50, p99 };
+  };
+  const [a, single, pgbench, batched, perReq] = [api, reference, ceilings.pgbench, ceilings.batched, perRequest].map(summary) as [
+    ReturnType<typeof summary>, ReturnType<typeof summary>, ReturnType<typeof summary>, ReturnType<typeof summary>, ReturnType<typeof summary>];
   const round = (value: number, digits: number) => Number(value.toFixed(digits));
   const rate = (value: number) => whole.format(Math.round(value));
+  const shown = (item: ReturnType<typeof summary>, unit: string) => `${rate(item.rate)} ${unit}, p50 ${item.p50.toFixed(1)} ms, p99 ${item.p99.toFixed(1)} ms`;
   return {
     name,
-    workload: `POST /api/donations: ${rate(apiRate)} req/s, p50 ${apiP50.toFixed(1)} ms, p99 ${apiP99.toFixed(1)} ms`,
-    reference: `single-row insert transactions: ${rate(referenceRate)} tx/s, p50 ${referenceP50.toFixed(1)} ms, p99 ${referenceP99.toFixed(1)} ms`,
-    ratio: round(apiRate / referenceRate, 3),
+    workload: `POST /api/donations: ${shown(a, 'req/s')}`,
+    reference: `pgbench single-statement inserts: ${shown(pgbench, 'tx/s')}`,
+    ratio: round(a.rate / pgbench.rate, 3),
+    target: 0.9,
     figures: {
       connections: settings.connections,
       duration_seconds: settings.durationSeconds,
       warmup_seconds: settings.warmupSeconds,
+      load_average_1m: round(loadavg()[0]!, 2),
       server: 'child process: node src/cli/main.ts serve',
       server_pool_size: poolSize,
       api_requests: api.count,
       api_elapsed_seconds: round(api.elapsedSeconds, 2),
-      api_requests_per_second: round(apiRate, 1),
-      api_latency_p50_ms: round(apiP50, 2),
-      api_latency_p99_ms: round(apiP99, 2),
-      per_request_requests_per_second: round(perRequestRate, 1),
-      per_request_latency_p50_ms: round(perRequestP50, 2),
-      per_request_latency_p99_ms: round(perRequestP99, 2),
-      group_commit_speedup: round(apiRate / perRequestRate, 2),
+      api_requests_per_second: round(a.rate, 1),
+      api_latency_p50_ms: round(a.p50, 2),
+      api_latency_p99_ms: round(a.p99, 2),
+      pgbench_transactions: ceilings.pgbench.count,
+      pgbench_transactions_per_second: round(pgbench.rate, 1),
+      pgbench_latency_p50_ms: round(pgbench.p50, 2),
+      pgbench_latency_p99_ms: round(pgbench.p99, 2),
+      api_over_pgbench: round(a.rate / pgbench.rate, 3),
       reference_transactions: reference.count,
       reference_elapsed_seconds: round(reference.elapsedSeconds, 2),
-      reference_transactions_per_second: round(referenceRate, 1),
-      reference_latency_p50_ms: round(referenceP50, 2),
-      reference_latency_p99_ms: round(referenceP99, 2),
+      reference_transactions_per_second: round(single.rate, 1),
+      reference_latency_p50_ms: round(single.p50, 2),
+      reference_latency_p99_ms: round(single.p99, 2),
+      api_over_single_row_transactions: round(a.rate / single.rate, 3),
+      batched_clients: BATCHED_CLIENTS,
+      batched_rows_per_statement: BATCHED_ROWS_PER_STATEMENT,
+      batched_rows_per_second: round(batched.rate, 1),
+      batched_statement_latency_p50_ms: round(batched.p50, 2),
+      batched_statement_latency_p99_ms: round(batched.p99, 2),
+      api_over_batched: round(a.rate / batched.rate, 3),
+      per_request_requests_per_second: round(perReq.rate, 1),
+      per_request_latency_p50_ms: round(perReq.p50, 2),
+      per_request_latency_p99_ms: round(perReq.p99, 2),
+      group_commit_speedup: round(a.rate / perReq.rate, 2),
     },
-    notes: 'ratio = API requests/s ÷ reference transactions/s; group_commit_speedup = API with group commit ÷ the same API '
-      + `with AMANAH_GROUP_COMMIT=false (${rate(perRequestRate)} req/s, p50 ${perRequestP50.toFixed(1)} ms, p99 ${perRequestP99.toFixed(1)} ms); `
-      + 'each unit writes one pending donation carrying its donor\'s name; '
-      + 'the reference commits each on its own, the API commits however its intake path does.',
+    notes: 'ratio = API requests/s ÷ pgbench single-statement transactions/s (64 clients, -M prepared, one INSERT in autocommit); '
+      + `api_over_single_row_transactions ÷ 64 node-postgres clients running BEGIN/INSERT/COMMIT (${rate(single.rate)} tx/s); `
+      + `api_over_batched ÷ ${BATCHED_CLIENTS} clients inserting ${BATCHED_ROWS_PER_STATEMENT} rows a statement (${rate(batched.rate)} rows/s); `
+      + 'group_commit_speedup = API with group commit ÷ the same API '
+      + `with AMANAH_GROUP_COMMIT=false (${rate(perReq.rate)} req/s, p50 ${perReq.p50.toFixed(1)} ms, p99 ${perReq.p99.toFixed(1)} ms); `
+      + 'each unit writes one pending donation carrying its donor\'s name.',
   };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The benchmark database's connection, as the libpq environment variables pgbench reads. */
+function libpqEnvironment(url: string): Record<string, string> {
+  const parsed = new URL(url);
+  return {
+    PGHOST: parsed.hostname, PGPORT: parsed.port || '5432', PGUSER: decodeURIComponent(parsed.username) || 'postgres',
+    PGDATABASE: decodeURIComponent(parsed.pathname.slice(1)), ...(parsed.password ? { PGPASSWORD: decodeURIComponent(parsed.password) } : {}),
+  };
+}
+
+/**
+ * The pgbench script: the same row as INSERT_DONATION below, one statement, one transaction. The key is unique
+ * per transaction (txid_current()); the 32-byte fingerprint is a SHA-256 computed by the server instead of Node.
+ */
+function pgbenchScript(campaignId: bigint, prefix: string): string {
+  const minorPerUnit = parseAmount('1', 'IDR');
+  return `\\set step random(0, ${AMOUNT_STEPS - 1})
+insert into donations (campaign_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                       idempotency_key, request_sha256, external_ref, donated_at)
+  values (${campaignId}, 'Bench donor ' || :client_id, false, (10000 + :step * 500) * ${minorPerUnit}, 'IDR', 'pending', 'api',
+          '${prefix}-' || :client_id || '-' || txid_current(), sha256(convert_to('${prefix}-' || txid_current(), 'UTF8')), null, now())
+  on conflict (idempotency_key) do nothing returning id;
+`;
+}
+
+/** Runs pgbench for `seconds`; latencies come from its per-transaction log (microseconds, third field). */
+async function measurePgbench(context: BenchContext, seconds: number, connections: number, campaignId: bigint, prefix: string): Promise<Phase> {
+  const latency = new LatencyRecorder(LATENCY_SAMPLES_MAX);
+  if (seconds === 0) return { count: 0, elapsedSeconds: 0, latency };
+  const directory = await mkdtemp(join(tmpdir(), 'amanah-pgbench-'));
+  try {
+    const script = join(directory, 'insert.sql');
+    await writeFile(script, pgbenchScript(campaignId, prefix));
+    const { stdout } = await execFileAsync(PGBENCH, ['-n', '-M', 'prepared', '-c', String(connections), '-j', String(PGBENCH_THREADS),
+      '-T', String(seconds), '-f', script, '-l', '--log-prefix', join(directory, 'log')],
+    { env: { ...process.env, ...libpqEnvironment(context.databaseUrl) }, signal: context.signal, maxBuffer: 1024 * 1024 });
+    const processed = /number of transactions actually processed: (\d+)/.exec(stdout);
+    const tps = /tps = ([0-9.]+) \(without initial connection time\)/.exec(stdout);
+    if (!processed || !tps) throw new Error(`pgbench said something unexpected:\n${stdout}`);
+    for (const file of (await readdir(directory)).filter((name) => name.startsWith('log'))) {
+      for (const line of (await readFile(join(directory, file), 'utf8')).split('\n')) {
+        const microseconds = Number(line.split(' ')[2]);
+        if (Number.isFinite(microseconds) && line !== '') latency.record(microseconds / 1_000);
+      }
+    }
+    const count = Number(processed[1]);
+    return { count, elapsedSeconds: count / Number(tps[1]), latency };
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+// The batched reference's statement: the rows INSERT_DONATION writes, many per statement by unnest, as the
+// API's intake (insertDonationBatch) sends them; each statement is its own transaction (autocommit).
+const INSERT_DONATION_BATCH = `insert into donations (campaign_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                        idempotency_key, request_sha256, external_ref, donated_at)
+  select $1, donor_name, false, amount_minor, 'IDR', 'pending', 'api', idempotency_key, decode(request_sha256, 'hex'), null, now()
+    from unnest($2::text[], $3::bigint[], $4::text[], $5::text[]) as input(donor_name, amount_minor, idempotency_key, request_sha256)
+  on conflict (idempotency_key) do nothing returning id`;
+
+/** Each client inserts BATCHED_ROWS_PER_STATEMENT rows a statement until `seconds` have passed; counts rows. */
+async function measureBatched(clients: readonly pg.Client[], seconds: number, campaignId: bigint, next: () => { key: string; body: DonationInput }, signal: AbortSignal): Promise<Phase> {
+  const latency = new LatencyRecorder(LATENCY_SAMPLES_MAX);
+  let count = 0;
+  const startedAt = performance.now();
+  const deadline = startedAt + seconds * 1_000;
+  await Promise.all(clients.map(async (client) => {
+    while (performance.now() < deadline && !signal.aborted) {
+      const rows = Array.from({ length: BATCHED_ROWS_PER_STATEMENT }, next);
+      const statementStartedAt = performance.now();
+      const inserted = await client.query(INSERT_DONATION_BATCH, [campaignId, rows.map((row) => row.body.donor_name ?? ''),
+        rows.map((row) => parseAmount(row.body.amount, row.body.currency)), rows.map((row) => row.key),
+        rows.map((row) => createHash('sha256').update(JSON.stringify(row.body)).digest('hex'))]);
+      latency.record(performance.now() - statementStartedAt);
+      if (inserted.rows.length !== rows.length) throw new Error(`batched reference: ${rows.length - inserted.rows.length} keys were already taken`);
+      count += rows.length;
+    }
+  }));
+  return { count, elapsedSeconds: (performance.now() - startedAt) / 1_000, latency };
 }
 
 /** Runs autocannon for `seconds`; every response must be a 201 (a new donation), or the benchmark fails. */
@@ -269,6 +408,12 @@ async function checkReferenceRows(context: BenchContext, committed: number): Pro
   if (rows !== committed) throw new Error(`reference committed ${committed} transactions but the database holds ${rows} of its donations`);
   const mismatches = await findTotalsMismatches(context.database);
   if (mismatches.length > 0) throw new Error(`campaign totals differ from their donations after the run: ${mismatches.map((row) => row.slug).join(', ')}`);
+}
+
+/** Exactly `committed` pending donations whose keys match `keyPattern`. */
+async function checkRows(context: BenchContext, keyPattern: string, committed: number): Promise<void> {
+  const rows = await countDonations(context, keyPattern);
+  if (rows !== committed) throw new Error(`${committed} ${keyPattern} rows were committed but the database holds ${rows}`);
 }
 
 async function countDonations(context: BenchContext, keyPattern: string): Promise<number> {
