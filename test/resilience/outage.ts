@@ -18,10 +18,14 @@ export interface OutageOutcome {
  * `pg_ctl restart -m immediate`, `pg_ctl restart -m fast`, or a fast stop held for `stoppedMs` then a start.
  * Resolves once a write was acknowledged after PostgreSQL accepted again.
  */
-export async function outage(cluster: PrivatePostgres, load: WriteLoad, kind: OutageKind, stoppedMs = 0): Promise<OutageOutcome> {
+export async function outage(cluster: PrivatePostgres, load: WriteLoad, kind: OutageKind, stoppedMs = 0, whileStopped?: () => Promise<void>): Promise<OutageOutcome> {
   const stoppingMs = Date.now();
   await cluster.stopServer(kind === 'stop' ? 'fast' : kind);
-  if (kind === 'stop') await new Promise((resolve) => setTimeout(resolve, stoppedMs));
+  if (kind === 'stop') {
+    const held = new Promise((resolve) => setTimeout(resolve, stoppedMs));
+    await whileStopped?.();
+    await held;
+  }
   const starting = cluster.startServer();
   await cluster.waitAccepting();
   const acceptingMs = Date.now();

@@ -1,17 +1,22 @@
 // Proves that one `amanah serve` process outlives PostgreSQL restarting (immediate and fast) and being stopped
 // for seconds, under concurrent donations and approvals: it never exits, answers only 2xx, 4xx or 503
-// database_unavailable with Retry-After, recovers by itself, and every acknowledged write is there exactly once.
+// database_unavailable with Retry-After, says not-ready while the database is away, recovers by itself (writes,
+// readiness, the live stream, graphile-worker's queue), and every acknowledged write is there exactly once. It
+// also starts while the database is down, and waits for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrivatePostgres } from './private-postgres.ts';
 import { createCampaign, runCli, startServe, VERIFICATION_ENV, WriteLoad } from './serve.ts';
 import { assertExactlyOnce, assertQueueResumes, outage, waitReady, type OutageKind } from './outage.ts';
+import { openStream, type SseStream } from '../live/sse-client.ts';
 
 /** Concurrent donors and approvers: enough that requests are in flight at every moment, light enough for 2 cores. */
 const DONORS = 12;
 const APPROVERS = 4;
 /** The stopped case is held this long (the 60 s case is bench/outage.ts's). */
 const STOPPED_MS = 5_000;
+/** How long the server is left waiting for a stopped database at start. */
+const START_WAIT_MS = 1_500;
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !condition();) {
@@ -22,9 +27,17 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_00
 
 test('serve survives immediate and fast restarts and a stop of several seconds under write load', { timeout: 240_000 }, async () => {
   const cluster = await PrivatePostgres.start();
-  const serve = await startServe(cluster.url, 1, VERIFICATION_ENV).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
+  // Started while PostgreSQL is down: it waits (logging each attempt) instead of exiting.
+  await cluster.stopServer('fast');
+  const starting = startServe(cluster.url, 1, VERIFICATION_ENV);
+  await new Promise((resolve) => setTimeout(resolve, START_WAIT_MS));
+  await cluster.startServer();
+  const serve = await starting.catch(async (error: unknown) => { await cluster.destroy(); throw error; });
   let load: WriteLoad | undefined;
+  let stream: SseStream | undefined;
   try {
+    assert.match(serve.output(), /database unavailable at start/, 'it waited for the database');
+    stream = await openStream(`${serve.url}/api/live`);
     const campaigns = [await createCampaign(serve.url, 'Restart A'), await createCampaign(serve.url, 'Restart B')];
     load = new WriteLoad([serve.url], campaigns);
     load.start(DONORS, APPROVERS);
@@ -32,7 +45,10 @@ test('serve survives immediate and fast restarts and a stop of several seconds u
     for (const [kind, stoppedMs] of cases) {
       const before = load.counts.approvals;
       await waitFor(() => load!.counts.approvals > before + 10, 'approvals before the outage');
-      const outcome = await outage(cluster, load, kind, stoppedMs);
+      const outcome = await outage(cluster, load, kind, stoppedMs, async () => {
+        const ready = await fetch(`${serve.url}/readyz`);
+        assert.equal(ready.status, 503, 'not ready while the database is stopped');
+      });
       await waitReady(serve.url);
       assert.equal(serve.exit(), undefined, `serve still runs after ${kind}`);
       console.log(`# ${kind}: down ${outcome.downMs} ms, first write ${outcome.recoveryMs} ms after PostgreSQL accepted`);
@@ -40,6 +56,9 @@ test('serve survives immediate and fast restarts and a stop of several seconds u
     const after = load.counts.created;
     await waitFor(() => load!.counts.created > after + 20, 'writes after the last outage');
     await assertQueueResumes(cluster);
+    const seen = stream.events.length;
+    await stream.waitFor(() => true, seen);
+    assert.ok(!stream.ended, 'the live stream stayed open and moves again after the outages');
     await load.stop();
     assert.equal(serve.exit(), undefined, 'serve never exited');
     assert.deepEqual(load.unexpected, [], 'no 500, no reset, no hang, no other 503');
@@ -51,6 +70,7 @@ test('serve survives immediate and fast restarts and a stop of several seconds u
     console.log(serve.output().slice(-5000));
     throw error;
   } finally {
+    stream?.close();
     await load?.stop();
     await serve.stop();
     await cluster.destroy();

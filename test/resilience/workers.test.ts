@@ -1,6 +1,6 @@
-// Proves that `amanah serve --workers 2` outlives PostgreSQL restarting three times under write load: no
-// worker exits, so the primary never spends its restart budget, the server still answers, and every
-// acknowledged donation and approval is there exactly once.
+// Proves that `amanah serve --workers 2` starts while PostgreSQL is down (waiting for it) and outlives it
+// restarting three times under write load: no worker exits, so the primary never spends its restart budget, the
+// server still answers, and every acknowledged donation and approval is there exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PrivatePostgres } from './private-postgres.ts';
@@ -12,9 +12,15 @@ const APPROVERS = 4;
 
 test('serve --workers 2 survives three restarts without a worker exit', { timeout: 240_000 }, async () => {
   const cluster = await PrivatePostgres.start();
-  const serve = await startServe(cluster.url, 2, VERIFICATION_ENV).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
+  // Started while PostgreSQL is down: the primary waits for it before forking, and nothing exits.
+  await cluster.stopServer('fast');
+  const starting = startServe(cluster.url, 2, VERIFICATION_ENV);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await cluster.startServer();
+  const serve = await starting.catch(async (error: unknown) => { await cluster.destroy(); throw error; });
   let load: WriteLoad | undefined;
   try {
+    assert.match(serve.output(), /"role":"primary".*database unavailable at start/, 'the primary waited for the database');
     const campaigns = [await createCampaign(serve.url, 'Workers A'), await createCampaign(serve.url, 'Workers B')];
     load = new WriteLoad([serve.url], campaigns);
     load.start(DONORS, APPROVERS);
