@@ -6,7 +6,8 @@
 // 200 (which needs the LISTEN connection back too). The reference, in
 // the same run: a bare node-postgres client that retries connect + INSERT every 5 ms from the moment the server
 // went down, i.e. the earliest any client could have written again. The ratio is reference / amanah (1 would
-// be as fast as that bare client; a figure near 0 means amanah took much longer). Any 500, reset or hang fails it.
+// be as fast as that bare client; a figure near 0 means amanah took much longer). Any 500, reset or hang fails it,
+// and so does an acknowledged donation or approval that is not in the database exactly once.
 //
 // Run: `node_modules/.bin/node bench/run.ts outage [--outage-seconds=60] [--rounds=3] [--workers=2]`.
 import { loadavg } from 'node:os';
@@ -14,7 +15,7 @@ import pg from 'pg';
 import type { BenchContext, BenchResult } from './run.ts';
 import { PrivatePostgres } from '../test/resilience/private-postgres.ts';
 import { createCampaign, startServe, WriteLoad } from '../test/resilience/serve.ts';
-import { waitReady, type OutageKind } from '../test/resilience/outage.ts';
+import { assertExactlyOnce, waitReady, type OutageKind } from '../test/resilience/outage.ts';
 
 export const name = 'outage';
 
@@ -85,6 +86,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
     await load.stop();
     if (serve.exit() !== undefined) throw new Error(`amanah serve exited (${serve.exit()})`);
     if (load.unexpected.length > 0) throw new Error(`answers an outage must not give: ${load.unexpected.slice(0, 5).join('; ')}`);
+    await assertExactlyOnce(cluster, load);
   } finally {
     await load.stop();
     await serve.stop();
@@ -111,6 +113,6 @@ export async function run(context: BenchContext): Promise<BenchResult> {
     // Both are a few milliseconds: the ratio is of the time PostgreSQL itself needs, plus 1 ms, so that 0 ms is not a division by zero.
     ratio: (referenceMs + 1) / (amanahMs + 1),
     figures,
-    notes: 'every answer was 2xx, 4xx or 503 database_unavailable with Retry-After; serve never exited',
+    notes: 'every answer was 2xx, 4xx or 503 database_unavailable with Retry-After; serve never exited; every acknowledged donation and approval is there once',
   };
 }
