@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import pg from 'pg';
 import type { BenchContext, BenchResult } from './run.ts';
 import { PrivatePostgres } from '../test/resilience/private-postgres.ts';
-import { createCampaign, startServe, WriteLoad } from '../test/resilience/serve.ts';
+import { createCampaign, startServe, VERIFICATION_ENV, WriteLoad } from '../test/resilience/serve.ts';
 import { assertExactlyOnce, waitReady, type OutageKind } from '../test/resilience/outage.ts';
 
 export const name = 'outage';
@@ -68,7 +68,7 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   const donors = context.integerOption('donors', 32, 1, 512);
   const approvers = context.integerOption('approvers', 8, 0, 512);
   const cluster = await PrivatePostgres.start();
-  const serve = await startServe(cluster.url, workers);
+  const serve = await startServe(cluster.url, workers, VERIFICATION_ENV);
   const load = new WriteLoad([serve.url], [await createCampaign(serve.url, 'Outage A'), await createCampaign(serve.url, 'Outage B')]);
   const results: Measured[] = [];
   try {
