@@ -4,13 +4,14 @@
 // stop, which kills processes and not the machine, loses nothing that was acknowledged). Run as root (as CI
 // does), the server runs as the postgres user, since initdb refuses root.
 import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
-export const POSTGRES_BIN = '/usr/lib/postgresql/15/bin';
+/** Where initdb, pg_ctl and postgres are: Debian's PostgreSQL 15 (as CI installs it), unless told otherwise. */
+export const POSTGRES_BIN = process.env.AMANAH_TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 /** How long pg_ctl waits for a start or stop before the test fails (seconds). */
 const PG_CTL_TIMEOUT_SECONDS = 60;
 
@@ -57,6 +58,7 @@ export class PrivatePostgres {
 
   /** initdb into a new temporary folder, then start on a free port. */
   static async start(): Promise<PrivatePostgres> {
+    if (!existsSync(join(POSTGRES_BIN, 'initdb'))) throw new Error(`no initdb in ${POSTGRES_BIN}: install PostgreSQL 15 or set AMANAH_TEST_POSTGRES_BIN`);
     const folder = mkdtempSync(join(tmpdir(), 'amanah-pg-'));
     const user = serverUser();
     if (user) chownSync(folder, user.uid, user.gid);
