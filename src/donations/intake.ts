@@ -1,6 +1,7 @@
 // Donation intake in batches. One function writes any number of donation requests with a fixed number of
-// round trips: look up their keys and campaigns, validate each alone, then one transaction upserts the donors
-// known by email and inserts the donations (multi-row, by unnest) and publishes the change. Every donation carries
+// round trips: take their campaigns from the campaign cache, validate each alone, then one statement upserts the
+// donors known by email, inserts the donations (multi-row, by unnest) and publishes the change; keys are looked
+// up only for the requests that statement did not write (replays, races) or that failed validation. Every donation carries
 // the name and anonymity given with it (migration 0005); a donor without an email is not a donors row at all. A request that fails validation
 // fails alone; the others are written. The group committer (group-commit.ts) feeds it concurrent API requests; a
 // single request is a batch of one, so there is one intake path.
@@ -8,13 +9,14 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import { emailKey, textProblem } from '../text/text.ts';
 import { parseDonatedAt } from '../text/timestamp.ts';
-import type { Database } from '../db/database.ts';
-import type { ChangeFeed } from '../events/changes.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import type { CampaignCache } from '../cache/campaign-cache.ts';
+import { ChangeSet, CHANGES_CHANNEL, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
 import { donationAmountMinorMax, formatAmount, isMoneyError, parseAmount } from '../money/index.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { parseTimestamp } from '../http/format.ts';
-import { findCampaignsByRefs, findDonationsByKeys, insertDonationBatch, upsertEmailDonors, type DonationRow, type DonationSource, type NewDonation } from './queries.ts';
+import { findCampaignsByRefs, findDonationsByKeys, insertDonationBatch, type DonationRow, type DonationSource, type NewBatchDonation } from './queries.ts';
 
 export interface DonationInput {
   campaign_id: string;
@@ -117,74 +119,94 @@ export function inputProblem(request: IntakeRequest): AppError | undefined {
   return undefined;
 }
 
+/** Campaigns by reference (id digits or slug), keyed by the reference as given: the cache's, or a query. */
+export type CampaignLookup = (refs: readonly string[]) => Promise<Map<string, CampaignRow>>;
+
 /**
- * Writes a batch of intake requests; answers each in order. Round trips for any batch size: two reads (keys,
- * campaigns) and one transaction of at most three statements (email donors, donations, notify).
+ * Campaigns from the in-process campaign cache (invalidated after every committed change, here at once and in
+ * other processes by NOTIFY): no query when all are cached. A campaign closed in another process an instant ago
+ * may take a donation in that instant, as it could when the read raced the close; the status and dates are
+ * checked against `now` either way. With the cache off, one query for the batch.
  */
-export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests: readonly IntakeRequest[], now = new Date()): Promise<IntakeOutcome[]> {
+export function cachedCampaigns(cache: CampaignCache, db: Queryable): CampaignLookup {
+  return async (refs) => {
+    if (!cache.enabled) return findCampaignsByRefs(db, refs);
+    const found = new Map<string, CampaignRow>();
+    const missing: string[] = [];
+    for (const ref of refs) {
+      const row = cache.cached(ref);
+      if (row === undefined) missing.push(ref);
+      else found.set(ref, row);
+    }
+    for (const [ref, row] of await Promise.all(missing.map(async (ref) => [ref, await cache.get(ref)] as const))) {
+      if (row !== undefined) found.set(ref, row);
+    }
+    return found;
+  };
+}
+
+/**
+ * Writes a batch of intake requests; answers each in order. Round trips for any batch size: none for campaigns
+ * the cache holds (one query for the rest), one statement (donors, donations, notice), and one key look-up only
+ * if some request was not written by it (a replay, a reused key, a race) or failed validation (it may be a
+ * replay: a key seen before answers what it answered first, whatever the campaign's state is now).
+ */
+export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests: readonly IntakeRequest[], now = new Date(),
+  campaignsOf: CampaignLookup = (refs) => findCampaignsByRefs(db, refs)): Promise<IntakeOutcome[]> {
   const outcomes: (IntakeOutcome | undefined)[] = new Array(requests.length);
-  // A key seen before is a replay (or a conflict) whatever the campaign's state is now.
   const refused = requests.map(inputProblem);
   const readable = requests.filter((_, index) => refused[index] === undefined);
-  const earlier = await findDonationsByKeys(db, [...new Set(readable.map((request) => request.key))]);
-  const campaigns = await findCampaignsByRefs(db, [...new Set(readable.map((request) => request.input.campaign_id))]);
+  const campaigns = await campaignsOf([...new Set(readable.map((request) => request.input.campaign_id))]);
   const pending: Prepared[] = [];
   const firstByKey = new Map<string, number>();
+  const invalid = new Set<number>();
   requests.forEach((request, index) => {
     if (refused[index] !== undefined) {
       outcomes[index] = refused[index];
       return;
     }
-    const existing = earlier.get(request.key);
-    if (existing) {
-      outcomes[index] = replayOf(existing, requestFingerprint(request.input, fingerprintAmount(request.input)), request.key);
-      return;
-    }
     const prepared = prepare(index, request, campaigns.get(request.input.campaign_id), now);
-    if (prepared instanceof AppError) outcomes[index] = prepared;
-    // A key twice in one batch: the first is written, the second answered as its replay after the commit.
-    else if (firstByKey.has(request.key)) outcomes[index] = undefined;
-    else {
+    if (prepared instanceof AppError) {
+      outcomes[index] = prepared;
+      invalid.add(index);
+    } else if (!firstByKey.has(request.key)) {
       firstByKey.set(request.key, index);
       pending.push(prepared);
-    }
+    } // else: a key twice in one batch; the first is written, the second answered as its replay after the commit.
   });
   const written = pending.length === 0 ? new Map<string, DonationRow>() : await insertPrepared(db, feed, pending);
-  const raced = requests.filter((request, index) => outcomes[index] === undefined && !written.has(request.key)).map((request) => request.key);
-  const winners = raced.length === 0 ? new Map<string, DonationRow>() : await findDonationsByKeys(db, raced);
+  const unsettled = requests.filter((request, index) => invalid.has(index) || (outcomes[index] === undefined && !written.has(request.key)));
+  const existing = unsettled.length === 0 ? new Map<string, DonationRow>() : await findDonationsByKeys(db, [...new Set(unsettled.map((request) => request.key))]);
   requests.forEach((request, index) => {
+    const earlier = existing.get(request.key);
+    if (invalid.has(index) && earlier) outcomes[index] = replayOf(earlier, requestFingerprint(request.input, fingerprintAmount(request.input)), request.key);
     if (outcomes[index] !== undefined) return;
     const mine = written.get(request.key);
     const fingerprint = requestFingerprint(request.input, fingerprintAmount(request.input));
     if (mine && firstByKey.get(request.key) === index) outcomes[index] = { created: true, donation: mine };
-    else outcomes[index] = replayOf((mine ?? winners.get(request.key))!, fingerprint, request.key);
+    else outcomes[index] = replayOf((mine ?? earlier)!, fingerprint, request.key);
   });
   return outcomes as IntakeOutcome[];
 }
 
-/** One transaction: donors, donations, and the change notice. Returns the rows this batch created, by key. */
+/** One statement in autocommit: donors, donations and the change notice. Returns the rows it created, by key. */
 async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly Prepared[]): Promise<Map<string, DonationRow>> {
-  return feed.transaction(db, async (tx, changes) => {
-    const donors = pending.map(({ request }) => ({
-      displayName: request.input.donor_name?.trim() ?? '',
-      email: request.input.donor_email ?? null,
-      anonymous: request.input.anonymous ?? false,
-    }));
-    const emailIds = await upsertEmailDonors(tx, donors);
-    const rows = await insertDonationBatch(tx, pending.map((prepared, position): NewDonation => {
-      const donor = donors[position]!;
-      return {
-        campaignId: prepared.campaign.id,
-        // The name and flag given now are this donation's for good; the donors row only links the donor's gifts.
-        donor: { id: donor.email === null ? undefined : emailIds.get(emailKey(donor.email))!, name: donor.displayName, anonymous: donor.anonymous },
-        amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
-        idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
-        externalRef: prepared.request.input.external_ref ?? null, donatedAt: prepared.donatedAt,
-      };
-    }));
-    for (const row of rows) changes.donation(row.id);
-    return new Map(rows.map((row) => [row.idempotency_key, row]));
-  });
+  const rows = await insertDonationBatch(db, pending.map((prepared): NewBatchDonation => {
+    const { input } = prepared.request;
+    return {
+      campaignId: prepared.campaign.id,
+      // The name and flag given now are this donation's for good; the donors row only links the donor's gifts.
+      donor: { name: input.donor_name?.trim() ?? '', anonymous: input.anonymous ?? false },
+      donorEmail: input.donor_email ?? null,
+      amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
+      idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
+      externalRef: input.external_ref ?? null, donatedAt: prepared.donatedAt,
+    };
+  }), { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX });
+  const changes = new ChangeSet();
+  for (const row of rows) changes.donation(row.id);
+  if (!changes.empty) feed.emitLocal(changes.toEvent(feed.origin));
+  return new Map(rows.map((row) => [row.idempotency_key, row]));
 }
 
 export interface IntakeOptions {

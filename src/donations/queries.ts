@@ -125,11 +125,11 @@ export interface StatusChange {
   /** Idempotency-Keys to write on the history rows of the donations that change (migration 0006). */
   keys?: readonly StatusChangeKey[] | undefined;
   /** Sends the change notice (events/changes.ts) from the statement itself: no separate round trip for it. */
-  notice?: StatusChangeNotice | undefined;
+  notice?: ChangeNotice | undefined;
 }
 
-/** Where and as whom the statement publishes its change notice; past `idsMax` ids a list reads "all". */
-export interface StatusChangeNotice {
+/** Where and as whom a statement publishes its change notice; past `idsMax` ids a list reads "all". */
+export interface ChangeNotice {
   channel: string;
   origin: string;
   idsMax: number;
@@ -347,29 +347,69 @@ export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInp
   return new Map(rows.map((row) => [row.email_key, row.id]));
 }
 
-/** Inserts many donations in one statement; a key that exists already is skipped. Returns the rows created. */
-export async function insertDonationBatch(db: Queryable, donations: readonly NewDonation[]): Promise<DonationRow[]> {
-  const column = <T>(pick: (donation: NewDonation) => T) => donations.map(pick);
+export interface NewBatchDonation extends NewDonation {
+  /** The donor's email, if given: the statement upserts its donors row (one per email key) and links it. */
+  readonly donorEmail: string | null;
+}
+
+/**
+ * Inserts many donations in one statement, in autocommit: upserts the donors known by email, inserts the
+ * donations (a key that exists already is skipped) and publishes the change notice. Returns the rows created.
+ *
+ * One statement, so one round trip per batch (issue 10, section 8). Before, an intake batch was a serial chain
+ * of six round trips (key look-up, campaign look-up, BEGIN, donors, donations, NOTIFY, COMMIT) with two backends
+ * mostly waiting on Node; the figures are in README (API writes). Donors are upserted only for rows whose key is
+ * new, so a replay or a reused key refused 409 changes no donors row; in email-key order, so two batches lock
+ * donors rows in one order. The last name given in the batch for an email is the one its row keeps.
+ */
+export async function insertDonationBatch(db: Queryable, donations: readonly NewBatchDonation[], notice?: ChangeNotice): Promise<DonationRow[]> {
+  const column = <T>(pick: (donation: NewBatchDonation) => T) => donations.map(pick);
   const donors = donations.map((donation) => donorColumns(donation.donor));
   const { rows } = await db.query<DonationRow>(
-    `with created as (
+    `with input as materialized (
+       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
+           with ordinality
+           as input(campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
+                    idempotency_key, request_sha256, external_ref, donated_at, donor_email, position)
+     ), email_donors as (
+       insert into donors as r (display_name, email, anonymous)
+       select display_name, email, anonymous from (
+         select distinct on (email_key(i.donor_email)) email_key(i.donor_email) as email_key,
+                i.donor_name as display_name, i.donor_email as email, i.donor_anonymous as anonymous
+           from input i
+          where i.donor_email is not null
+            and not exists (select from donations d where d.idempotency_key = i.idempotency_key)
+          order by email_key(i.donor_email), i.position desc
+       ) latest order by email_key
+       on conflict ((email_key(email))) where email is not null
+       do update set display_name = excluded.display_name, anonymous = excluded.anonymous
+       returning r.id, email_key(r.email) as email_key
+     ), created as (
        insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status,
                               source, idempotency_key, request_sha256, external_ref, donated_at)
-       select campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
-              idempotency_key, decode(request_sha256, 'hex'), external_ref, coalesce(donated_at, now())
-         from unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::text[], $7::text[],
-                     $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[])
-           as input(campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
-                    idempotency_key, request_sha256, external_ref, donated_at)
+       select i.campaign_id, coalesce(i.donor_id, e.id), i.donor_name, i.donor_anonymous, i.amount_minor, i.currency,
+              i.status, i.source, i.idempotency_key, decode(i.request_sha256, 'hex'), i.external_ref,
+              coalesce(i.donated_at, now())
+         from input i left join email_donors e on e.email_key = email_key(i.donor_email)
+        order by i.position
        on conflict (idempotency_key) do nothing
        returning *
+     ), notice as materialized (
+       -- The payload ChangeSet.toEvent makes for new donations; delivered only if the statement commits.
+       select pg_notify($14, json_build_object('campaignIds', '[]'::json,
+                'donationIds', case when count(*) > $16 then to_json('all'::text) else json_agg(id::text) end,
+                'origin', $15::text)::text)
+         from created where $14::text is not null having count(*) > 0
      )
-     select ${DONATION_COLUMNS} from created d`,
+     -- A CTE that modifies nothing runs only if read: the scalar subquery makes the notice happen.
+     select ${DONATION_COLUMNS}, (select count(*) from notice) as notices from created d`,
     [column((d) => d.campaignId), donors.map((donor) => donor[0]), donors.map((donor) => donor[1]),
       donors.map((donor) => donor[2]), column((d) => d.amountMinor), column((d) => d.currency),
       column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),
       column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
-      column((d) => d.donatedAt?.toISOString() ?? null)],
+      column((d) => d.donatedAt?.toISOString() ?? null), column((d) => d.donorEmail),
+      notice?.channel ?? null, notice?.origin ?? null, notice?.idsMax ?? 0],
   );
   return rows;
 }

@@ -27,7 +27,7 @@ import { installTextGuard } from './text-guard.ts';
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
-import { writeIntakeBatch, type IntakeRequest } from '../donations/intake.ts';
+import { cachedCampaigns, writeIntakeBatch, type IntakeRequest } from '../donations/intake.ts';
 import { writeTransitionBatch, type TransitionRequest } from '../donations/donations.ts';
 import { createCaches, installCaches } from '../cache/caches.ts';
 import { observerRoutes, registerObserver } from '../observer/routes.ts';
@@ -108,7 +108,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createMetrics(database);
   const changes = options.changes ?? new ChangeFeed();
   await changes.start(database);
-  const intake = new GroupCommitter((requests: readonly IntakeRequest[]) => writeIntakeBatch(database, changes, requests), config.groupCommit);
+  const campaignsOf = cachedCampaigns(caches.campaigns, database);
+  const intake = new GroupCommitter((requests: readonly IntakeRequest[]) => writeIntakeBatch(database, changes, requests, new Date(), campaignsOf), config.groupCommit);
   const transitions = new GroupCommitter((requests: readonly TransitionRequest[]) => writeTransitionBatch(database, changes, requests), config.groupCommit);
   // On close every gathered request is written and answered before the feed and the database go.
   app.addHook('onClose', async () => { await Promise.all([intake.drain(), transitions.drain()]); await changes.stop(); });
