@@ -22,6 +22,7 @@ import { checkImport, IMPORT_BATCH_ROWS_DEFAULT, runImport, startRun, type Impor
 import { csvFieldReader, parseMapSpec, type FieldReader } from '../src/imports/mapping.ts';
 import { readRecords } from '../src/imports/parse.ts';
 import { prepareRow, type PreparedRow } from '../src/imports/validate.ts';
+import { OccurrenceCounter } from '../src/imports/keys.ts';
 import type { WriteMethod } from '../src/imports/writer.ts';
 import { DONATION_COPY_COLUMNS, donationCopyLines } from '../src/imports/queries.ts';
 import { fileURLToPath } from 'node:url';
@@ -123,7 +124,7 @@ async function importInChild(context: BenchContext, file: string, rssPath: strin
 async function preparedRows(file: string, campaign: CampaignRow, each: (row: PreparedRow, index: number) => Promise<void> | void): Promise<void> {
   let reader: FieldReader | undefined;
   let ordinal = 0;
-  const context = { campaign, campaigns: new Map(), currency: 'USD', now: new Date() };
+  const context = { campaign, campaigns: new Map(), currency: 'USD', now: new Date(), occurrences: new OccurrenceCounter() };
   for await (const records of readRecords(createReadStream(file, { highWaterMark: 1 << 18 }), 'csv', { bytesRead: 0 })) {
     for (const record of records) {
       if (reader === undefined) {
@@ -131,7 +132,7 @@ async function preparedRows(file: string, campaign: CampaignRow, each: (row: Pre
         continue;
       }
       ordinal += 1;
-      const row = prepareRow(record, reader.read(record) as Record<string, string>, ordinal, context);
+      const row = prepareRow(record, reader.read(record) as Record<string, string>, context);
       if (typeof row === 'string') throw new Error(`generated row ${ordinal} was rejected: ${row}`);
       await each(row, ordinal - 1);
     }

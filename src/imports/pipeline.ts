@@ -16,6 +16,7 @@ import { readRecords, type ByteSource, type ImportFormat, type SourceRecord } fr
 import { csvFieldReader, ndjsonFieldReader, type FieldReader, type MapSpec, type RowFields } from './mapping.ts';
 import { prepareRow, type PreparedRow, type ValidationContext } from './validate.ts';
 import { findCampaignsByReference, insertImport, setImportStatus, type ImportedStatus, type ImportRow, type Reject } from './queries.ts';
+import { OccurrenceCounter } from './keys.ts';
 import { batchWriter, type Batch, type BatchOutcome, type BatchWriter } from './writer.ts';
 import { IMPORT_BATCH_ROWS_MAX, IMPORT_WRITERS_MAX, type WriteMethod } from './limits.ts';
 import { retryWhileUnavailable, type RetryLimits } from '../db/availability.ts';
@@ -142,7 +143,7 @@ export async function runImport(database: Database, source: ByteSource, checked:
 
 /** The rows and rejects gathered for the next batch; keys seen in it, to drop in-batch duplicates early. */
 class BatchBuilder {
-  /** Keys from position and content are unique by construction; only key-column keys can repeat. */
+  /** Keys from content and occurrence are unique by construction; only key-column keys can repeat. */
   readonly keyed: boolean;
   rows: PreparedRow[] = [];
   rejects: Reject[] = [];
@@ -190,7 +191,6 @@ class ImportLoop {
   readonly #parse = { bytesRead: 0 };
   readonly #startedAt = performance.now();
   #reader: FieldReader | undefined;
-  #ordinal = 0;
   readonly #builder: BatchBuilder;
   readonly #writers: number;
   /** Batches being written, oldest first. */
@@ -207,7 +207,9 @@ class ImportLoop {
     this.#writer = writer;
     this.#hooks = hooks;
     this.#importId = importId;
-    this.#context = { campaign: checked.campaign, campaigns: new Map(), currency: checked.request.currency, now: new Date() };
+    this.#context = {
+      campaign: checked.campaign, campaigns: new Map(), currency: checked.request.currency, now: new Date(), occurrences: new OccurrenceCounter(),
+    };
     if (checked.request.format === 'ndjson') this.#reader = ndjsonFieldReader(checked.request.map, checked.request.keyColumn);
   }
 
@@ -234,9 +236,8 @@ class ImportLoop {
     for (let index = 0; index < records.length; index += 1) {
       const read = fields[index];
       if (read === undefined) continue;
-      this.#ordinal += 1;
       const record = records[index]!;
-      const row = typeof read === 'string' ? read : prepareRow(record, read, this.#ordinal, this.#context);
+      const row = typeof read === 'string' ? read : prepareRow(record, read, this.#context);
       if (typeof row === 'string') this.#builder.rejects.push({ line: record.line, raw: record.raw, reason: row });
       else this.#builder.add(row);
       if (this.#builder.size >= this.#request.batchRows) await this.#flush();

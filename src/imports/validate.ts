@@ -12,7 +12,7 @@ import { textProblem } from '../text/text.ts';
 import { DONATED_AT_FUTURE_SKEW_MS_MAX, donatedAtProblem, parseRfc3339 } from '../text/timestamp.ts';
 import type { SourceRecord } from './parse.ts';
 import type { RowFields } from './mapping.ts';
-import { columnKey, positionKey, recordSha256Hex } from './keys.ts';
+import { columnKey, contentKey, recordSha256Hex, type OccurrenceCounter } from './keys.ts';
 
 export const DONOR_NAME_CHARS_MAX = 200;
 export const DONOR_EMAIL_CHARS_MAX = 320;
@@ -54,6 +54,8 @@ export interface ValidationContext {
   /** --currency, for files without a currency column. */
   readonly currency: string | undefined;
   readonly now: Date;
+  /** Occurrences of each row content so far in this file, for keys without a key column (keys.ts). */
+  readonly occurrences: OccurrenceCounter;
 }
 
 function campaignOf(fields: RowFields, context: ValidationContext): CampaignRow | string {
@@ -137,12 +139,13 @@ function donorOf(fields: RowFields): Donor | string {
   return { donorName: ANONYMOUS_NAMES.has(name.toLowerCase()) ? '' : name, anonymous, email, donorRef };
 }
 
-function keyOf(fields: RowFields, campaignId: bigint, ordinal: number, sha256Hex: string): string {
-  return fields.key === undefined ? positionKey(campaignId, ordinal, sha256Hex) : columnKey(campaignId, fields.key.trim());
+/** Counts the row's occurrence only when its key needs it: a row with a key column is keyed by that value. */
+function keyOf(fields: RowFields, campaignId: bigint, sha256Hex: string, occurrences: OccurrenceCounter): string {
+  return fields.key === undefined ? contentKey(campaignId, sha256Hex, occurrences.next(sha256Hex)) : columnKey(campaignId, fields.key.trim());
 }
 
 /** Checks one row; returns it ready to write, or the reason it is rejected. */
-export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: number, context: ValidationContext): PreparedRow | string {
+export function prepareRow(record: SourceRecord, fields: RowFields, context: ValidationContext): PreparedRow | string {
   // PostgreSQL text cannot hold U+0000; a NUL in a text file is a sign of a binary or mis-encoded file.
   if (record.raw.includes('\u0000')) return 'the record contains a NUL character';
   const fault = textFault(fields);
@@ -171,7 +174,7 @@ export function prepareRow(record: SourceRecord, fields: RowFields, ordinal: num
   const requestSha256Hex = recordSha256Hex(record);
   return {
     line: record.line, raw: record.raw, campaignId: campaign.id, currency: campaign.currency,
-    key: keyOf(fields, campaign.id, ordinal, requestSha256Hex),
+    key: keyOf(fields, campaign.id, requestSha256Hex, context.occurrences),
     amountMinor, ...donor, externalRef,
     donatedAt: donatedAt === null ? null : donatedAt.toISOString(),
     requestSha256Hex,

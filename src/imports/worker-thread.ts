@@ -50,6 +50,11 @@ async function execute(database: Database, job: ImportJob, post: (message: Worke
   const rejects = rejectsFile(job.rejectsPath);
   try {
     const source = job.path === null ? process.stdin : createReadStream(job.path, { highWaterMark: READ_CHUNK_BYTES });
+    // Ctrl-C or SIGTERM: end the read at once, even one waiting for input that never comes (a silent pipe), so
+    // the loop stops within the batch being written; what committed stays, and the same command resumes.
+    const stopReading = () => source.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    if (signal.aborted) stopReading();
+    else signal.addEventListener('abort', stopReading, { once: true });
     const hooks: ImportHooks = { onProgress: (progress) => post({ kind: 'progress', progress }), onRejects: (batch) => rejects.write(batch), signal, retry };
     post({ kind: 'finished', summary: await runImport(database, source, checked, run, hooks) });
   } finally {
@@ -77,6 +82,10 @@ async function workerMain(job: ImportJob): Promise<void> {
   } finally {
     await database?.close();
     port.close();
+    // An import that stopped before the end of stdin (a bad header, an interrupt) would otherwise keep this thread,
+    // and so the command, waiting forever on the pipe from the parent (destroying the stream does not release it).
+    // Messages posted before are still delivered.
+    if (job.path === null) process.exit(0);
   }
 }
 

@@ -21,6 +21,8 @@ import type { ImportProgress, ImportRequest, ImportSummary } from './pipeline.ts
 export const IMPORT_WORKER_YOUNG_MB = 32;
 /** The worker's old generation, in MiB: the live data is the batches in flight and the module code, a few tens of MB. */
 export const IMPORT_WORKER_OLD_MB = 192;
+/** After Ctrl-C or SIGTERM the worker gets this long to finish the batch it is writing before it is ended. */
+export const IMPORT_STOP_GRACE_MS = 1_000;
 
 export interface ImportJob {
   readonly database: DatabaseConfig;
@@ -64,8 +66,19 @@ export async function runInWorker(job: ImportJob, hooks: WorkerHooks = {}): Prom
     stdin: job.path === null,
     resourceLimits: { maxYoungGenerationSizeMb: IMPORT_WORKER_YOUNG_MB, maxOldGenerationSizeMb: IMPORT_WORKER_OLD_MB },
   });
-  if (job.path === null && hooks.stdin) hooks.stdin.pipe(worker.stdin!);
-  const abort = () => worker.postMessage({ kind: 'abort', reason: String(hooks.signal?.reason instanceof Error ? hooks.signal.reason.message : 'aborted') });
+  if (job.path === null && hooks.stdin) {
+    hooks.stdin.pipe(worker.stdin!);
+    // The worker may stop before the end of the input (a bad header): writing on would fail with EPIPE.
+    worker.stdin!.on('error', () => {});
+  }
+  let hardStop: NodeJS.Timeout | undefined;
+  const abort = () => {
+    worker.postMessage({ kind: 'abort', reason: String(hooks.signal?.reason instanceof Error ? hooks.signal.reason.message : 'aborted') });
+    // The worker stops within the batch being written. On PostgreSQL one that does not is ended as kill -9 would
+    // end it, which loses only uncommitted batches (test/imports/kill.test.ts), so that an interrupt never hangs.
+    // PGlite runs inside the worker: ending it mid-write may leave the folder unusable, so there it always finishes.
+    if (job.database.url?.startsWith('postgres')) hardStop = setTimeout(() => void worker.terminate(), IMPORT_STOP_GRACE_MS);
+  };
   hooks.signal?.addEventListener('abort', abort, { once: true });
   let outcome: { summary: ImportSummary } | { error: Error } | undefined;
   worker.on('message', (message: WorkerMessage) => {
@@ -79,6 +92,9 @@ export async function runInWorker(job: ImportJob, hooks: WorkerHooks = {}): Prom
     once(worker, 'error').then(([error]) => { throw error; }),
   ]);
   hooks.signal?.removeEventListener('abort', abort);
+  clearTimeout(hardStop);
+  if (job.path === null && hooks.stdin) hooks.stdin.unpipe(worker.stdin!);
+  if (outcome === undefined && hooks.signal?.aborted) throw new WorkerImportError(String(hooks.signal.reason instanceof Error ? hooks.signal.reason.message : hooks.signal.reason));
   if (outcome === undefined) throw new Error(`the import worker exited (code ${exitCode}) without a result`);
   if ('error' in outcome) throw outcome.error;
   return outcome.summary;

@@ -5,19 +5,21 @@ import { csvFieldReader, isMappingError, ndjsonFieldReader, parseMapSpec } from 
 import { prepareRow, type PreparedRow, type ValidationContext } from '../../src/imports/validate.ts';
 import type { SourceRecord } from '../../src/imports/parse.ts';
 import type { CampaignRow } from '../../src/campaigns/queries.ts';
+import { legacyPositionKey, OccurrenceCounter } from '../../src/imports/keys.ts';
 
 const campaign = {
   id: 7n, slug: 'ramadan', currency: 'USD', status: 'active', starts_at: null, ends_at: null,
 } as unknown as CampaignRow;
 const now = new Date('2026-03-01T00:00:00Z');
-const context: ValidationContext = { campaign, campaigns: new Map(), currency: 'USD', now };
+const context: ValidationContext = { campaign, campaigns: new Map(), currency: 'USD', now, occurrences: new OccurrenceCounter() };
+const freshContext = (): ValidationContext => ({ ...context, occurrences: new OccurrenceCounter() });
 const header = ['donator', 'date', 'amount', 'with_comment'];
 const reader = csvFieldReader(header, parseMapSpec('donor_name=donator,donated_at=date'), undefined);
 
 function row(cells: string[], ordinal = 1, using: ValidationContext = context): PreparedRow | string {
   const record: SourceRecord = { line: ordinal + 1, raw: cells.join(','), cells, object: undefined, malformed: undefined };
   const fields = reader.read(record);
-  return typeof fields === 'string' ? fields : prepareRow(record, fields, ordinal, using);
+  return typeof fields === 'string' ? fields : prepareRow(record, fields, using);
 }
 
 test('--map parses target=column pairs and refuses unknown targets, duplicates and malformed pairs', () => {
@@ -38,26 +40,30 @@ test('the mapping is checked against the header before any row', () => {
 });
 
 test('a GDQ row becomes a donation in minor units, and "(Anonymous)" an anonymous donor', () => {
-  // Proves the happy path on the GDQ file's shape, including the key derived from position and content.
-  const named = row(['Van Camp, Alex (Lange)', '2017-01-07T04:35:33Z', '5', 'TRUE']) as PreparedRow;
+  // Proves the happy path on the GDQ file's shape, including the key derived from content and occurrence.
+  const named = row(['Van Camp, Alex (Lange)', '2017-01-07T04:35:33Z', '5', 'TRUE'], 1, freshContext()) as PreparedRow;
   assert.equal(named.amountMinor, 500n);
   assert.equal(named.donorName, 'Van Camp, Alex (Lange)');
   assert.equal(named.anonymous, false);
   assert.equal(named.donatedAt, '2017-01-07T04:35:33.000Z');
-  assert.match(named.key, /^import:7:1:[A-Za-z0-9_-]{22}$/);
+  assert.match(named.key, /^import:7:row:[A-Za-z0-9_-]{22}:1$/);
   const anonymous = row(['(Anonymous)', '2017-01-07T04:11:23Z', '12.34', 'TRUE']) as PreparedRow;
   assert.equal(anonymous.anonymous, true);
   assert.equal(anonymous.donorName, '');
   assert.equal(anonymous.amountMinor, 1234n);
 });
 
-test('the same row at the same position has the same key; another position or content has another', () => {
-  // Proves the exactly-once key: stable for a re-import, distinct for identical rows at different positions.
+test('a row keeps its key wherever it stands in the file; identical rows are told apart by occurrence', () => {
+  // Proves the exactly-once key: the same content at another line has the same key in another run, a second
+  // identical row in one file has the next occurrence, and other content another key.
   const cells = ['(Anonymous)', '2017-01-07T04:11:23Z', '5', 'TRUE'];
-  const first = row(cells, 10) as PreparedRow;
-  assert.equal((row([...cells], 10) as PreparedRow).key, first.key);
-  assert.notEqual((row(cells, 11) as PreparedRow).key, first.key);
-  assert.notEqual((row(['(Anonymous)', '2017-01-07T04:11:23Z', '6', 'TRUE'], 10) as PreparedRow).key, first.key);
+  const run = freshContext();
+  const first = row(cells, 10, run) as PreparedRow;
+  assert.equal((row([...cells], 900, freshContext()) as PreparedRow).key, first.key);
+  const second = row([...cells], 11, run) as PreparedRow;
+  assert.equal(second.key, first.key.replace(/:1$/, ':2'));
+  assert.equal((row(cells, 12, run) as PreparedRow).key, first.key.replace(/:1$/, ':3'));
+  assert.notEqual((row(['(Anonymous)', '2017-01-07T04:11:23Z', '6', 'TRUE'], 10, freshContext()) as PreparedRow).key, first.key);
 });
 
 test('bad rows get a reason naming the field', () => {
@@ -95,7 +101,7 @@ test('NDJSON rows read members by target name or map, with exact amounts, emails
   const record = (object: Record<string, string>): SourceRecord => ({ line: 1, raw: JSON.stringify(object), cells: undefined, object, malformed: undefined });
   const check = (object: Record<string, string>) => {
     const fields = ndjson.read(record(object));
-    return typeof fields === 'string' ? fields : prepareRow(record(object), fields, 1, context);
+    return typeof fields === 'string' ? fields : prepareRow(record(object), fields, context);
   };
   const good = check({ amount: '10.10', email: 'A@Example.org', anonymous: 'yes', ref: 'TX-1' }) as PreparedRow;
   assert.equal(good.amountMinor, 1010n);
@@ -108,11 +114,13 @@ test('NDJSON rows read members by target name or map, with exact amounts, emails
   assert.match(check({ amount: '1', amount_minor: '100', ref: 'x' }) as string, /both amount and amount_minor/);
 });
 
-test('a row without a key column is keyed by campaign, position and the SHA-256 of its fields, stable across versions', () => {
+test('a row without a key column is keyed by campaign, the SHA-256 of its fields and its occurrence, stable across versions', () => {
   // Proves the key format never drifts: a file imported by an earlier version must be skipped, not doubled, when
-  // imported again. The key is the one the first released version computed for this row (SHA-256 of the fields
-  // joined by U+0000; the first 16 bytes in base64url).
-  const prepared = row(['Ann', '2017-01-01T00:00:00Z', '5.00', 'TRUE'], 3) as PreparedRow;
+  // imported again. The digest is the one the first released version computed for this row (SHA-256 of the fields
+  // joined by U+0000; the first 16 bytes in base64url); that version's key held the position instead of the
+  // occurrence, and migration 0009 rewrites such keys into this format (test/imports/keys.test.ts).
+  const prepared = row(['Ann', '2017-01-01T00:00:00Z', '5.00', 'TRUE'], 3, freshContext()) as PreparedRow;
   assert.equal(prepared.requestSha256Hex, '0fe2d24863eb714723751bf267024ea1463e734641bab0e2527e4143003129b5');
-  assert.equal(prepared.key, 'import:7:3:D-LSSGPrcUcjdRvyZwJOoQ');
+  assert.equal(prepared.key, 'import:7:row:D-LSSGPrcUcjdRvyZwJOoQ:1');
+  assert.equal(legacyPositionKey(7n, 3, prepared.requestSha256Hex), 'import:7:3:D-LSSGPrcUcjdRvyZwJOoQ');
 });
