@@ -2,6 +2,7 @@
 // restarting three times under write load: no worker exits, so the primary never spends its restart budget, the
 // server still answers, and every acknowledged donation and approval is there exactly once.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { PrivatePostgres } from './private-postgres.ts';
 import { createCampaign, runCli, startServe, VERIFICATION_ENV, WriteLoad } from './serve.ts';
@@ -10,7 +11,7 @@ import { assertExactlyOnce, assertQueueResumes, outage, waitReady, type OutageKi
 const DONORS = 12;
 const APPROVERS = 4;
 
-test('serve --workers 2 survives three restarts without a worker exit', { timeout: 240_000 }, async () => {
+test('serve --workers 2 survives three restarts without a worker exit; a worker replaced during an outage waits', { timeout: 240_000 }, async () => {
   const cluster = await PrivatePostgres.start();
   // Started while PostgreSQL is down: the primary waits for it before forking, and nothing exits.
   await cluster.stopServer('fast');
@@ -40,6 +41,20 @@ test('serve --workers 2 survives three restarts without a worker exit', { timeou
     await assertExactlyOnce(cluster, load);
     const verify = await runCli(cluster.url, ['verify']);
     assert.equal(verify.code, 0, verify.output);
+
+    // A worker that crashes while PostgreSQL is down is replaced (one restart, rightly: it crashed), and its
+    // successor waits for the database instead of exiting and spending the rest of the budget.
+    await cluster.stopServer('fast');
+    const [worker] = execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve.child.pid)], { encoding: 'utf8' }).trim().split(/\s+/);
+    process.kill(Number(worker), 'SIGKILL');
+    for (const deadline = Date.now() + 30_000; !/"role":"server".*database unavailable at start/.test(serve.output());) {
+      assert.ok(Date.now() < deadline, 'the new worker waits for the database');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await cluster.startServer();
+    await waitReady(serve.url);
+    assert.equal(serve.exit(), undefined, 'the primary still runs');
+    assert.equal(serve.output().match(/worker \d+ exited/g)?.length, 1, 'one restart spent, for the one crash');
   } catch (error) {
     console.log(serve.output().slice(-5000));
     throw error;
