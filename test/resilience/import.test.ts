@@ -25,10 +25,11 @@ function writeCsv(path: string): bigint {
   return total;
 }
 
-async function waitForImported(cluster: PrivatePostgres, campaignId: string): Promise<void> {
+/** Resolves with the rows written so far, once there are some: the moment to take the database away. */
+async function waitForImported(cluster: PrivatePostgres, campaignId: string): Promise<number> {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     const [row] = await cluster.query<{ count: string }>('select count(*)::text as count from donations where campaign_id = $1', [campaignId]).catch(() => [{ count: '0' }]);
-    if (Number(row!.count) > 0) return;
+    if (Number(row!.count) > 0) return Number(row!.count);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('the import wrote nothing');
@@ -55,7 +56,7 @@ test('import survives a restart mid-import, and after a longer outage exits 1 an
 
     // A restart mid-import: the batches that met it are written again, once.
     const importing = runCli(cluster.url, args('restarted'));
-    await waitForImported(cluster, restarted!.id);
+    assert.ok(await waitForImported(cluster, restarted!.id) < ROWS, 'the restart comes mid-import');
     await cluster.restart('immediate');
     const first = await importing;
     assert.equal(first.code, 0, first.output.slice(-2000));
@@ -63,7 +64,7 @@ test('import survives a restart mid-import, and after a longer outage exits 1 an
 
     // An outage longer than the import waits (1.5 s here, 60 s by default): exit 1, one line, then a rerun.
     const giving = runCli(cluster.url, args('stopped'), { DATABASE_RETRY_WAIT_MS: '1500' });
-    await waitForImported(cluster, stopped!.id);
+    assert.ok(await waitForImported(cluster, stopped!.id) < ROWS, 'the stop comes mid-import');
     await cluster.stopServer('fast');
     const gaveUp = await giving;
     await cluster.startServer();
