@@ -37,8 +37,9 @@ export function isConnectionFailure(error: unknown): boolean {
   if (state !== undefined && (state.startsWith('08') || UNAVAILABLE_STATES.has(state) || SOCKET_CODES.has(state))) return true;
   // A unix socket that is not there (the server stopped removes it) is ENOENT on connect.
   if ((error as NodeJS.ErrnoException).syscall === 'connect') return true;
-  if (DRIVER_MESSAGES.test(error.message)) return true;
-  return error.cause !== undefined && error.cause !== error && isConnectionFailure(error.cause);
+  // Causes are not followed: a failed fetch to a payment provider carries ECONNREFUSED as its cause, and that is
+  // not the database (pg-pool's own wrapper, "Connection terminated due to connection timeout", is matched above).
+  return DRIVER_MESSAGES.test(error.message);
 }
 
 /** The 503 a request gets while the database is away; the driver's error stays as the cause, for the log. */

@@ -29,6 +29,7 @@ test('connection failures are the database away; statement errors are not', () =
     withCode('deadlock detected', '40P01'),
     new Error('timeout exceeded when trying to connect'),
     new TypeError('x is undefined'),
+    new TypeError('fetch failed', { cause: withCode('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED', { syscall: 'connect' }) }),
   ];
   for (const error of statements) assert.ok(!isConnectionFailure(error), error.message);
 });
