@@ -21,12 +21,12 @@ const text = { type: 'string' } as const;
 export const importCommand = {
   summary: 'Import donations from a CSV or NDJSON file (or - for stdin), exactly once',
   usage: 'amanah import <file|-> --campaign <id|slug> [--currency USD] [--map target=column,…] [--status approved|pending]\n' +
-    '       [--rejects FILE] [--key-column COLUMN] [--format csv|ndjson] [--batch-rows N] [--writers N] [--progress auto|bar|json]\n' +
+    '       [--rejects FILE] [--key-column COLUMN] [--format csv|ndjson] [--strict] [--batch-rows N] [--writers N] [--progress auto|bar|json]\n' +
     '  map targets: amount, amount_minor, currency, donor_name, donor_email, donor_ref, anonymous, external_ref, donated_at, campaign',
   options: {
     help: { type: 'boolean', short: 'h' } as const,
     campaign: text, currency: text, map: text, status: text, rejects: text, 'key-column': text, format: text,
-    'batch-rows': text, progress: text, 'write-method': text, writers: text,
+    'batch-rows': text, progress: text, 'write-method': text, writers: text, strict: { type: 'boolean' } as const,
   },
   async run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<number> {
     let request: ImportRequest;
@@ -62,8 +62,9 @@ async function importInWorker(config: Config, request: ImportRequest, path: stri
   process.once('SIGTERM', stop);
   try {
     return await runInWorker({ database: config.database, request, path, runId: null, rejectsPath, migrate: true }, {
-      onStarted: (importId) => sink.started(importId, request.sourceName),
+      onStarted: (importId) => sink.started(importId, request.sourceName, request.status),
       onProgress: (progress) => sink.progress(progress),
+      onWarning: (message) => sink.warning(message),
       signal: interrupt.signal,
       stdin: path === null ? process.stdin : undefined,
     });
@@ -120,7 +121,7 @@ function importRequest(values: Record<string, unknown>, positionals: string[]): 
     keyColumn: flag(values, 'key-column'), format: formatOf(values, path), batchRows: wholeNumber(values, 'batch-rows', IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX), actor: actor(),
     sourceName: path === '-' ? 'stdin' : basename(path), bytesTotal: path === '-' ? null : statSync(path).size,
     writeMethod: oneOf<WriteMethod>(values, 'write-method', ['copy', 'staging', 'unnest'], IMPORT_WRITE_METHOD_DEFAULT),
-    writers: wholeNumber(values, 'writers', IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX), options,
+    writers: wholeNumber(values, 'writers', IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX), options, strict: values.strict === true,
   };
 }
 

@@ -56,6 +56,8 @@ export type RowFields = Partial<Record<ImportTarget | 'key', string>>;
 export interface FieldReader {
   /** The targets the file provides (mapped or by name), for checks made before the first row. */
   readonly provides: ReadonlySet<ImportTarget | 'key'>;
+  /** Columns of the file that feed no field, in header order (NDJSON has no header: none). */
+  readonly unmapped: readonly string[];
   /** The fields of a record, or the reason the record cannot be read. */
   read(record: SourceRecord): RowFields | string;
 }
@@ -99,8 +101,10 @@ export function csvFieldReader(header: readonly string[], spec: MapSpec, keyColu
   }
   requireAmount(provides, 'the file');
   const width = header.length;
+  const used = new Set(columns.map(([, index]) => index));
   return {
     provides,
+    unmapped: names.filter((name, index) => !used.has(index) && name !== ''),
     read(record) {
       const cells = record.cells!;
       if (cells.length !== width) return `the record has ${cells.length} fields; the header has ${width}`;
@@ -122,6 +126,7 @@ export function ndjsonFieldReader(spec: MapSpec, keyColumn: string | undefined):
   if (keyColumn !== undefined) provides.add('key');
   return {
     provides,
+    unmapped: [],
     read(record) {
       const object = record.object!;
       const fields: RowFields = {};
@@ -133,4 +138,31 @@ export function ndjsonFieldReader(spec: MapSpec, keyColumn: string | undefined):
       return fields;
     },
   };
+}
+
+/**
+ * Words in a column name that suggest a field, for a column the mapping leaves out: a file's "Tanggal" or
+ * "Email" that is not imported is most likely a mistake in --map, which the import warns about (or, with
+ * --strict, stops for) before the first row. English and Indonesian, the languages of the files amanah meets.
+ */
+const SUGGESTIONS: readonly [ImportTarget, RegExp][] = [
+  ['donated_at', /date|time|tanggal|waktu|when|created|paid/i],
+  ['donor_email', /e-?mail|surel/i],
+  ['donor_name', /name|nama|donor|donatur|donator|donatee|from|pengirim/i],
+  ['amount', /amount|jumlah|nominal|total|sum|value|nilai/i],
+  ['currency', /currency|mata.?uang|ccy/i],
+  ['external_ref', /ref|transaction|trx|invoice|receipt|kwitansi/i],
+  ['anonymous', /anon/i],
+];
+
+/** The field each unmapped column's name suggests, among the fields the file does not provide yet. */
+export function suggestedTargets(reader: FieldReader): { column: string; target: ImportTarget }[] {
+  const suggested: { column: string; target: ImportTarget }[] = [];
+  const provides = new Set<string>(reader.provides);
+  if (provides.has('amount_minor')) provides.add('amount');
+  for (const column of reader.unmapped) {
+    const match = SUGGESTIONS.find(([target, pattern]) => !provides.has(target) && pattern.test(column));
+    if (match !== undefined) suggested.push({ column, target: match[0] });
+  }
+  return suggested;
 }

@@ -13,7 +13,7 @@ import { findCampaign, type CampaignRow } from '../campaigns/queries.ts';
 import { PostgresDatabase } from '../db/postgres.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { readRecords, type ByteSource, type ImportFormat, type SourceRecord } from './parse.ts';
-import { csvFieldReader, ndjsonFieldReader, type FieldReader, type MapSpec, type RowFields } from './mapping.ts';
+import { csvFieldReader, ndjsonFieldReader, suggestedTargets, type FieldReader, type MapSpec, type RowFields } from './mapping.ts';
 import { prepareRow, type PreparedRow, type ValidationContext } from './validate.ts';
 import { findCampaignsByReference, insertImport, setImportStatus, type ImportedStatus, type ImportRow, type Reject } from './queries.ts';
 import { OccurrenceCounter } from './keys.ts';
@@ -60,6 +60,8 @@ export interface ImportRequest {
   readonly writers: number;
   /** The options as given, stored with the run. */
   readonly options: Record<string, unknown>;
+  /** Stop before the first row when an unmapped column's name suggests a field (mapping.ts suggestedTargets). */
+  readonly strict?: boolean;
 }
 
 export interface ImportProgress {
@@ -75,10 +77,14 @@ export interface ImportProgress {
 
 export interface ImportSummary extends ImportProgress {
   readonly rowsPerSecond: number;
+  /** Columns of the file that fed no field (listed in the summary, so a mapping mistake shows). */
+  readonly unmappedColumns?: readonly string[];
 }
 
 export interface ImportHooks {
   onProgress?(progress: ImportProgress): void;
+  /** A column whose name suggests a field is not mapped (without `strict`; with it the import stops). */
+  onWarning?(message: string): void;
   /** Called with each committed batch's rejects, in line order; awaited, so a slow file slows the import. */
   onRejects?(rejects: readonly Reject[]): Promise<void> | void;
   /** Stops the import between chunks (server shutdown); committed batches stay. */
@@ -226,7 +232,8 @@ class ImportLoop {
     }
     for (const write of this.#inFlight.splice(0)) await write;
     this.#committedBytes = this.#parse.bytesRead;
-    return { ...this.#progress(), rowsPerSecond: this.#totals.rowsRead / Math.max(this.#seconds(), 1e-3) };
+    const unmappedColumns = this.#reader?.unmapped ?? [];
+    return { ...this.#progress(), rowsPerSecond: this.#totals.rowsRead / Math.max(this.#seconds(), 1e-3), unmappedColumns };
   }
 
   /** Turns one chunk's records into rows and rejects, flushing a batch whenever one is full. */
@@ -261,6 +268,11 @@ class ImportLoop {
   }
 
   #checkProvides(reader: FieldReader): void {
+    for (const { column, target } of suggestedTargets(reader)) {
+      const message = `column "${column}" looks like ${target} but is not imported; map it with --map ${target}=${column}`;
+      if (this.#request.strict === true) throw new ImportError(`${message} (or leave out --strict to import without it)`);
+      this.#hooks.onWarning?.(`${message}, or pass --strict to make this an error`);
+    }
     if (this.#request.currency === undefined && !reader.provides.has('currency')) {
       throw new ImportError('the file has no currency column: pass --currency (e.g. --currency USD) or map one with --map currency=COLUMN');
     }

@@ -7,7 +7,10 @@ export const PROGRESS_REDRAW_MS_MIN = 100;
 const BAR_WIDTH_CHARS = 30;
 
 export interface ProgressSink {
-  started(importId: bigint, sourceName: string): void;
+  /** Before the first row: the run's id, and the status its rows get (said before it starts, so none is a surprise). */
+  started(importId: bigint, sourceName: string, status: string): void;
+  /** A column whose name suggests a field is not mapped. */
+  warning(message: string): void;
   progress(progress: ImportProgress): void;
   finished(summary: ImportSummary): void;
 }
@@ -36,8 +39,15 @@ function clock(seconds: number): string {
 
 /** One line a person reads at the end, whatever the output. */
 export function summaryLine(summary: ImportSummary): string {
+  const unmapped = summary.unmappedColumns?.length ? `; columns not imported: ${summary.unmappedColumns.join(', ')}` : '';
   return `import ${summary.importId}: imported ${count.format(summary.imported)}, duplicates skipped ${count.format(summary.duplicates)}, ` +
-    `rejected ${count.format(summary.rejected)}, in ${summary.seconds.toFixed(1)} s (${count.format(summary.rowsPerSecond)} rows/s)`;
+    `rejected ${count.format(summary.rejected)}, in ${summary.seconds.toFixed(1)} s (${count.format(summary.rowsPerSecond)} rows/s)${unmapped}`;
+}
+
+function statusNote(status: string): string {
+  return status === 'approved'
+    ? 'rows are imported as approved (the default: they count in the totals at once; --status pending leaves them for staff)'
+    : `rows are imported as ${status} (staff approve them in the queue)`;
 }
 
 export function barProgress(output: Output): ProgressSink {
@@ -51,7 +61,8 @@ export function barProgress(output: Output): ProgressSink {
       `${eta === null ? '' : `, ETA ${clock(eta)}`}, ${count.format(progress.rejected)} rejected\x1b[K`);
   };
   return {
-    started(importId, sourceName) { output.write(`import ${importId}: ${sourceName}\n`); },
+    started(importId, sourceName, status) { output.write(`import ${importId}: ${sourceName}; ${statusNote(status)}\n`); },
+    warning(message) { output.write(`\rwarning: ${message}\x1b[K\n`); },
     progress(progress) {
       const now = performance.now();
       if (now - drawnAt < PROGRESS_REDRAW_MS_MIN) return;
@@ -77,12 +88,13 @@ function progressJson(event: string, progress: ImportProgress): Record<string, u
 
 export function jsonProgress(output: Output): ProgressSink {
   return {
-    started(importId, sourceName) { output.write(`${JSON.stringify({ event: 'started', import_id: String(importId), source: sourceName })}\n`); },
+    started(importId, sourceName, status) { output.write(`${JSON.stringify({ event: 'started', import_id: String(importId), source: sourceName, status })}\n`); },
+    warning(message) { output.write(`${JSON.stringify({ event: 'warning', message })}\n`); },
     progress(progress) { output.write(`${JSON.stringify(progressJson('progress', progress))}\n`); },
-    finished(summary) { output.write(`${JSON.stringify(progressJson('summary', summary))}\n`); },
+    finished(summary) { output.write(`${JSON.stringify({ ...progressJson('summary', summary), unmapped_columns: summary.unmappedColumns ?? [] })}\n`); },
   };
 }
 
 export function silentProgress(): ProgressSink {
-  return { started() {}, progress() {}, finished() {} };
+  return { started() {}, warning() {}, progress() {}, finished() {} };
 }

@@ -55,7 +55,7 @@ async function execute(database: Database, job: ImportJob, post: (message: Worke
     const stopReading = () => source.destroy(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     if (signal.aborted) stopReading();
     else signal.addEventListener('abort', stopReading, { once: true });
-    const hooks: ImportHooks = { onProgress: (progress) => post({ kind: 'progress', progress }), onRejects: (batch) => rejects.write(batch), signal, retry };
+    const hooks: ImportHooks = { onProgress: (progress) => post({ kind: 'progress', progress }), onWarning: (message) => post({ kind: 'warning', message }), onRejects: (batch) => rejects.write(batch), signal, retry };
     post({ kind: 'finished', summary: await runImport(database, source, checked, run, hooks) });
   } finally {
     await rejects.close();

@@ -39,12 +39,14 @@ export interface ImportJob {
 export type WorkerMessage =
   | { kind: 'started'; importId: bigint }
   | { kind: 'progress'; progress: ImportProgress }
+  | { kind: 'warning'; message: string }
   | { kind: 'finished'; summary: ImportSummary }
   | { kind: 'failed'; message: string; userError: boolean };
 
 export interface WorkerHooks {
   onStarted?(importId: bigint): void;
   onProgress?(progress: ImportProgress): void;
+  onWarning?(message: string): void;
   /** Aborting stops the import between chunks; what committed stays. */
   signal?: AbortSignal;
   /** Fed to the worker's stdin when the job reads stdin. */
@@ -84,6 +86,7 @@ export async function runInWorker(job: ImportJob, hooks: WorkerHooks = {}): Prom
   worker.on('message', (message: WorkerMessage) => {
     if (message.kind === 'started') hooks.onStarted?.(message.importId);
     else if (message.kind === 'progress') hooks.onProgress?.(message.progress);
+    else if (message.kind === 'warning') hooks.onWarning?.(message.message);
     else if (message.kind === 'finished') outcome = { summary: message.summary };
     else outcome = { error: message.userError ? new WorkerImportError(message.message) : new Error(message.message) };
   });

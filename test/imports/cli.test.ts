@@ -82,7 +82,7 @@ test('importing a GDQ file prints JSON progress and a summary, and a second run 
   assert.ok(events.filter((event) => event.event === 'progress').length >= 5);
   assert.deepEqual({ ...events.at(-1), seconds: 0, rows_per_second: 0 }, {
     event: 'summary', import_id: events[0]!.import_id, rows: 1192, imported: 1192, duplicates_skipped: 0, rejected: 0,
-    bytes: 56910, bytes_total: 56910, seconds: 0, rows_per_second: 0, eta_seconds: 0,
+    bytes: 56910, bytes_total: 56910, seconds: 0, rows_per_second: 0, eta_seconds: 0, unmapped_columns: ['with_comment'],
   });
   const second = await amanah(['import', JRDQ, '--campaign', 'jrdq', ...GDQ_ARGS]);
   assert.equal(second.code, 0, second.stderr);

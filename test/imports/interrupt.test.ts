@@ -1,6 +1,8 @@
 // Proves, through a real child process, that an import never hangs: a whole-file problem on stdin fails as it does
 // for a path, and SIGINT or SIGTERM stops an import (reading a file, or waiting on a silent pipe) promptly, says
-// how to finish, and the same command then finishes it with every row exactly once.
+// how to finish, and the same command then finishes it with every row exactly once. Also that what an import
+// leaves out is said: the status rows get, before the first row; unmapped columns in the summary; a column whose
+// name suggests a field, as a warning, or with --strict as an error before anything is written.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -33,7 +35,7 @@ before(async () => {
     environment = { DATABASE_URL: '', AMANAH_DATA_DIR: join(scratch, 'data') };
   }
   await withDatabase(async (database) => {
-    for (const slug of ['stop', 'whole']) await createCampaign(database, new ChangeFeed(), { slug, name: slug, fund: 'general', currency: 'USD', status: 'active' });
+    for (const slug of ['stop', 'whole', 'columns']) await createCampaign(database, new ChangeFeed(), { slug, name: slug, fund: 'general', currency: 'USD', status: 'active' });
   });
 });
 
@@ -118,4 +120,22 @@ test('SIGINT in the middle of a file stops it; the same command again finishes w
   let cents = 0n;
   for (let index = 0; index < ROWS; index += 1) cents += BigInt(((index % 100) + 1) * 100);
   assert.equal(done!.raised_minor, cents);
+});
+
+test('the status is stated before the import, unmapped columns are listed, and a suggestive one warns or, with --strict, stops', async () => {
+  const path = join(scratch, 'columns.csv');
+  writeFileSync(path, 'donator,Tanggal,amount,note\nAli,2026-01-02,10,hi\n');
+  const args = ['import', path, '--campaign', 'columns', '--currency', 'USD', '--map', 'donor_name=donator', '--progress', 'json'];
+  const strict = await amanah([...args, '--strict'], { stdin: '' });
+  assert.equal(strict.code, 1, strict.stderr);
+  assert.match(strict.stderr, /amanah import: column "Tanggal" looks like donated_at but is not imported; map it with --map donated_at=Tanggal/);
+  assert.equal((await withDatabase((database) => findCampaign(database, 'columns')))!.donation_count, 0n);
+  const result = await amanah(args, { stdin: '' });
+  assert.equal(result.code, 0, result.stderr);
+  const events = result.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(events.map((event) => event.event).filter((name) => name !== 'progress'), ['started', 'warning', 'summary']);
+  assert.equal(events[0]!.status, 'approved');
+  assert.match(String(events[1]!.message), /"Tanggal" looks like donated_at/);
+  assert.deepEqual(events.at(-1)!.unmapped_columns, ['Tanggal', 'note']);
+  assert.match(result.stdout, /imported 1, .*; columns not imported: Tanggal, note/);
 });
