@@ -4,6 +4,8 @@ import type { Queryable } from '../db/database.ts';
 import { emailKey } from '../text/text.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
+import { ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
+import { amilShareSql } from '../ledger/logic.ts';
 
 export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
 export type DonationSource = 'api' | 'import' | 'manual';
@@ -180,11 +182,14 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
   const { rows } = await db.query<DonationRow>(
     `with locked as materialized (
        -- Campaigns first, in id order: see LOCK ORDER above.
-       select c.id from campaigns c
+       -- Each campaign's ledger entry id, taken up front so the donations can name it (src/ledger/queries.ts).
+       select c.id, case when $6::bigint <> 0 then nextval(${ENTRY_ID_SEQUENCE}) end as entry_id from campaigns c
         where c.id in (select campaign_id from donations where id = any($1::bigint[]))
         order by c.id for no key update of c
      ), changed as (
-       update donations d set status = $3, updated_at = now()
+       update donations d set status = $3, updated_at = now(),
+              ledger_entry_id = case when $6::bigint > 0 then l.entry_id else d.ledger_entry_id end,
+              refund_entry_id = case when $6::bigint < 0 then l.entry_id else d.refund_entry_id end
          from locked l
         where d.id = any($1::bigint[]) and d.status = $2 and d.campaign_id = l.id
         returning d.*
@@ -230,7 +235,18 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
               updated_at = now()
          from per_campaign p left join donor_moves m using (campaign_id)
         where c.id = p.campaign_id and $6::bigint <> 0
-     ), notice as materialized (
+     ), ledger_rows as (
+       -- The batch's entry per campaign: an approval posts each donation's amil share at its fund's rate now; a
+       -- refund reverses the share its donation posted, at the rate its receipt entry recorded (ledger/logic.ts).
+       select l.entry_id, d.campaign_id, d.source as channel, d.amount_minor,
+              ${amilShareSql('d.amount_minor', 'coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0)::bigint')} as share_minor,
+              coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0) as rate_bp
+         from changed d join locked l on l.id = d.campaign_id join campaigns c on c.id = d.campaign_id
+         left join amil_rates r on $6::bigint > 0 and r.fund = ledger_fund(c.fund)
+         left join ledger_entries e on $6::bigint < 0 and e.id = d.ledger_entry_id
+        where $6::bigint <> 0
+     )${postingCtes({ kind: `case when $6::bigint > 0 then 'approval' else 'refund' end`, sign: '$6::bigint', importId: 'null::bigint' })}
+     , notice as materialized (
        -- The same payload as ChangeSet.toEvent; delivered, like any NOTIFY, only if this statement commits.
        select pg_notify($10, json_build_object(
                 'campaignIds', case when count(distinct campaign_id) > $12 then to_json('all'::text) else json_agg(distinct campaign_id::text) end,

@@ -21,6 +21,7 @@ import { zakatRoutes } from '../zakat/routes.ts';
 import { importRoutes } from '../imports/routes.ts';
 import { exportRoutes } from '../exports/routes.ts';
 import { analyticsRoutes } from '../analytics/routes.ts';
+import { ledgerRoutes } from '../ledger/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
@@ -162,5 +163,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => importRoutes(scope, context));
   await app.register(async (scope) => exportRoutes(scope, context));
   await app.register(async (scope) => analyticsRoutes(scope, context));
+  await app.register(async (scope) => ledgerRoutes(scope, context));
   return app;
 }
