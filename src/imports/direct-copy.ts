@@ -17,6 +17,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Queryable } from '../db/database.ts';
 import type { PreparedRow } from './validate.ts';
+import { postReceipts, type ReceiptPosting } from '../ledger/queries.ts';
+import { amilShareMinor } from '../ledger/logic.ts';
 import {
   addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey,
   recordBatch, upsertKeyedDonors,
@@ -64,6 +66,31 @@ async function moveTotals(tx: Queryable, fresh: readonly PreparedRow[], ids: rea
 }
 
 /**
+ * An approved batch's ledger entry id and amil share rate per campaign, in one round trip before the COPY, so
+ * each donation is COPYed naming its entry (src/ledger).
+ */
+async function ledgerEntriesOf(tx: Queryable, fresh: readonly PreparedRow[]): Promise<Map<bigint, { entryId: bigint; rateBp: number }>> {
+  const campaignIds = [...new Set(fresh.map((row) => row.campaignId))];
+  const { rows } = await tx.query<{ id: bigint; entry_id: bigint; rate_bp: number }>(
+    `select c.id, nextval('ledger_entries_id_seq') as entry_id, coalesce(r.rate_bp, 0) as rate_bp
+       from campaigns c left join amil_rates r on r.fund = ledger_fund(c.fund) where c.id = any($1::bigint[])`, [campaignIds]);
+  return new Map(rows.map((row) => [row.id, { entryId: row.entry_id, rateBp: row.rate_bp }]));
+}
+
+/** The batch's receipt postings, one per campaign: the amounts and the amil shares, floored per donation. */
+function receiptsOf(fresh: readonly PreparedRow[], entries: ReadonlyMap<bigint, { entryId: bigint; rateBp: number }>): ReceiptPosting[] {
+  const postings = new Map<bigint, ReceiptPosting>();
+  for (const row of fresh) {
+    const entry = entries.get(row.campaignId)!;
+    const posting: ReceiptPosting = postings.get(row.campaignId) ?? { entryId: entry.entryId, campaignId: row.campaignId, channel: 'import', amountMinor: 0n, shareMinor: 0n, rateBp: entry.rateBp };
+    posting.amountMinor += row.amountMinor;
+    posting.shareMinor += amilShareMinor(row.amountMinor, entry.rateBp);
+    postings.set(row.campaignId, posting);
+  }
+  return [...postings.values()];
+}
+
+/**
  * Writes one batch by COPY, in the caller's open transaction; returns the donations made. With `lookUpKeys`
  * false it does not ask which keys are taken and lets a taken key fail the COPY instead: the caller asks only
  * after a batch met one (a rerun after a crash, a file imported twice), since the look-up costs an index probe
@@ -74,8 +101,14 @@ export async function writeBatchDirect(client: PoolClient, tx: Queryable, status
   const fresh = taken.size === 0 ? rows : rows.filter((row) => !taken.has(row.key));
   if (fresh.length > 0) {
     const ids = await donorIdsOf(tx, fresh);
-    await copyInto(client, `donations (${DONATION_COPY_COLUMNS})`, donationCopyLines(fresh, ids, status, counters.importId, new Date().toISOString()));
-    if (status === 'approved') await moveTotals(tx, fresh, ids);
+    const entries = status === 'approved' ? await ledgerEntriesOf(tx, fresh) : new Map<bigint, { entryId: bigint; rateBp: number }>();
+    const entryIds = new Map([...entries].map(([campaignId, entry]) => [campaignId, entry.entryId]));
+    await copyInto(client, `donations (${DONATION_COPY_COLUMNS})`, donationCopyLines(fresh, ids, status, counters.importId, new Date().toISOString(), entryIds));
+    if (status === 'approved') {
+      // Totals first: the campaign rows are locked before their ledger accounts, as every posting takes them.
+      await moveTotals(tx, fresh, ids);
+      await postReceipts(tx, 'import', counters.importId, receiptsOf(fresh, entries));
+    }
   }
   await recordBatch(tx, rejects, counters, fresh.length);
   return { imported: fresh.length, taken: taken.size };

@@ -7,6 +7,8 @@ import type { CampaignRow } from '../campaigns/queries.ts';
 import type { DonationStatus } from '../donations/queries.ts';
 import type { ImportFormat } from './parse.ts';
 import type { PreparedRow } from './validate.ts';
+import { ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
+import { amilShareSql } from '../ledger/logic.ts';
 
 export type ImportStatus = 'receiving' | 'running' | 'succeeded' | 'failed';
 export type ImportedStatus = Extract<DonationStatus, 'approved' | 'pending'>;
@@ -162,7 +164,15 @@ const APPROVED_TOTALS = `
          updated_at = now()
     from per_campaign p left join donor_moves m using (campaign_id)
    where c.id = p.campaign_id
-)`;
+  returning c.id
+), ledger_rows as (
+  -- The batch's receipt entry per campaign (src/ledger), read through totals so the campaign row is locked
+  -- before its ledger accounts, as in changeStatus; each donation's amil share at its fund's rate now.
+  select i.ledger_entry_id as entry_id, i.campaign_id, 'import' as channel, i.amount_minor,
+         ${amilShareSql('i.amount_minor', 'coalesce(r.rate_bp, 0)::bigint')} as share_minor, coalesce(r.rate_bp, 0) as rate_bp
+    from inserted i join totals t on t.id = i.campaign_id join campaigns c on c.id = i.campaign_id
+    left join amil_rates r on r.fund = ledger_fund(c.fund)
+)${postingCtes({ kind: `'import'`, sign: '1', importId: '$2::bigint' })}`;
 
 /**
  * The batch statement, one round trip: upserts the donors known by email or donor reference (as the API
@@ -175,6 +185,9 @@ const APPROVED_TOTALS = `
  */
 function batchStatement(source: string, approved: boolean): string {
   return `with fresh as materialized (${source}
+), ledger_ids as materialized (
+  -- An approved batch's ledger entry per campaign, taken up front so each donation names it (src/ledger).
+  select campaign_id, nextval(${ENTRY_ID_SEQUENCE}) as entry_id from (select distinct campaign_id from fresh) f where $1 = 'approved'
 ), email_donors as (
   insert into donors as r (display_name, email, anonymous)
   select distinct on (email_key(email)) donor_name, email, anonymous from fresh where email is not null
@@ -191,14 +204,15 @@ function batchStatement(source: string, approved: boolean): string {
   returning r.id, r.external_ref
 ), inserted as (
   insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
-                         idempotency_key, request_sha256, external_ref, donated_at, import_id)
+                         idempotency_key, request_sha256, external_ref, donated_at, import_id, ledger_entry_id)
   select f.campaign_id, coalesce(e.id, r.id), f.donor_name, f.anonymous, f.amount_minor, c.currency, $1, 'import',
-         f.idempotency_key, decode(f.request_sha256, 'hex'), f.external_ref, coalesce(f.donated_at, now()), $2
+         f.idempotency_key, decode(f.request_sha256, 'hex'), f.external_ref, coalesce(f.donated_at, now()), $2, le.entry_id
     from fresh f join campaigns c on c.id = f.campaign_id
+    left join ledger_ids le on le.campaign_id = f.campaign_id
     left join email_donors e on e.email_lower = email_key(f.email)
     left join ref_donors r on f.email is null and r.external_ref = f.donor_ref
   on conflict (idempotency_key) do nothing
-  returning id, campaign_id, donor_id, amount_minor
+  returning id, campaign_id, donor_id, amount_minor, ledger_entry_id
 )${approved ? APPROVED_TOTALS : ''}
 , rejects as (
   insert into import_rejects (import_id, line_number, original_line, reason)
@@ -395,20 +409,21 @@ export async function recordBatch(db: Queryable, rejects: readonly Reject[], cou
 }
 
 export const DONATION_COPY_COLUMNS = `campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency,
-  status, source, idempotency_key, request_sha256, external_ref, donated_at, import_id`;
+  status, source, idempotency_key, request_sha256, external_ref, donated_at, import_id, ledger_entry_id`;
 
 /**
  * COPY text for the donations, in DONATION_COPY_COLUMNS order: every row carries its donor's name and
  * anonymity (migration 0005) and, for a donor known by email or reference, the donors row's id; a row without
  * a date is dated `now`.
  */
-export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly (bigint | null)[], status: ImportedStatus, importId: bigint, now: string): string {
+export function donationCopyLines(rows: readonly PreparedRow[], donorIds: readonly (bigint | null)[], status: ImportedStatus, importId: bigint, now: string,
+  entryIds: ReadonlyMap<bigint, bigint> = new Map()): string {
   let text = '';
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index]!;
     const donorId = donorIds[index];
     const donor = `${donorId === null ? '\\N' : donorId}\t${copyText(row.donorName)}\t${row.anonymous ? 't' : 'f'}`;
-    text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256Hex}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\n`;
+    text += `${row.campaignId}\t${donor}\t${row.amountMinor}\t${row.currency}\t${status}\timport\t${copyText(row.key)}\t\\\\x${row.requestSha256Hex}\t${copyText(row.externalRef)}\t${row.donatedAt ?? now}\t${importId}\t${entryIds.get(row.campaignId) ?? '\\N'}\n`;
   }
   return text;
 }
