@@ -6,6 +6,9 @@
 // audit, not a hot path) and answers the rows at fault, at most `problemsMax` of them.
 import type { Queryable } from '../db/database.ts';
 
+/** What `amanah verify` says when every ledger check passes. */
+export const LEDGER_VERIFIED = 'every ledger entry balances per currency; every account balance equals the sum of its lines; every campaign total equals its receipt postings; every approved donation names the entry that posted it';
+
 /** At most this many faults are reported per check: one is enough to fail, a few help find the cause. */
 export const LEDGER_PROBLEMS_MAX = 20;
 
@@ -47,7 +50,8 @@ const CHECKS: readonly { check: LedgerProblem['check']; sql: string }[] = [
     sql: `select format('donation %s (%s) names receipt entry %s, which %s', d.id, d.status, coalesce(d.ledger_entry_id::text, 'none'),
                         case when e.id is null then 'does not exist' else 'is not a receipt of its campaign' end) as detail
             from donations d left join ledger_entries e on e.id = d.ledger_entry_id
-           where d.status in ('approved', 'refunded')
+           -- A donation refunded before the ledger netted to nothing and names no entry (migration 0011).
+           where (d.status = 'approved' or (d.status = 'refunded' and d.ledger_entry_id is not null))
              and (e.id is null or e.campaign_id <> d.campaign_id or e.kind not in ('opening', 'approval', 'import')
                   or (d.status = 'refunded' and d.refund_entry_id is null))
            order by d.id limit $1`,
@@ -61,6 +65,17 @@ const CHECKS: readonly { check: LedgerProblem['check']; sql: string }[] = [
             left join (select ledger_entry_id, sum(amount_minor) as total from donations
                         where ledger_entry_id is not null and status in ('approved', 'refunded') group by ledger_entry_id) d on d.ledger_entry_id = e.id
            where e.kind in ('opening', 'approval', 'import') and coalesce(l.total, 0) <> coalesce(d.total, 0)
+           order by e.id limit $1`,
+  },
+  {
+    check: 'entry_donations',
+    sql: `select format('refund entry %s: clearing credits %s, its refunded donations sum to %s', e.id, -coalesce(l.total, 0), coalesce(d.total, 0)) as detail
+            from ledger_entries e
+            left join (select entry_id, sum(amount_minor) as total from ledger_lines l join ledger_accounts a on a.id = l.account_id
+                        where a.kind = 'clearing' group by entry_id) l on l.entry_id = e.id
+            left join (select refund_entry_id, sum(amount_minor) as total from donations
+                        where refund_entry_id is not null group by refund_entry_id) d on d.refund_entry_id = e.id
+           where e.kind = 'refund' and -coalesce(l.total, 0) <> coalesce(d.total, 0)
            order by e.id limit $1`,
   },
 ];
