@@ -8,7 +8,9 @@
 // (txid_current(), in the same round trip as BEGIN) and, once the database answers again, asks
 // txid_status(): 'committed' means the batch is done (its count is the one computed before the commit), 'aborted'
 // means write it again. Writing it again would be safe anyway (taken keys are skipped), but the run's counters
-// would then count the batch's rows twice, as read and as duplicates.
+// would then count the batch's rows twice, as read and as duplicates. The cost: BEGIN alone took 0.09-0.21 ms a
+// round trip and BEGIN with txid_current() 0.12-0.20 ms (500 each, four interleaved rounds, shared server at
+// load 8.9), next to tens of milliseconds for a 5,000-row batch.
 import type { Queryable } from '../db/database.ts';
 import { isDatabaseUnavailable, retryWhileUnavailable, sleep, type RetryLimits } from '../db/availability.ts';
 
