@@ -4,7 +4,8 @@
 // requests that met it. Three things make that so. (1) node-postgres takes the pool's error listener off a client
 // while it is checked out, so an error on a checked-out client (the server went away between two statements)
 // would be an unhandled 'error' event, which ends the process; every checkout here carries its own listener and
-// a client that failed is destroyed, not returned to the pool. (2) A failure of the connection, not of a
+// a client that failed is destroyed, not returned to the pool (an on/off pair and a Map entry per checkout: well
+// under a microsecond, against tens of microseconds for the round trip itself). (2) A failure of the connection, not of a
 // statement, becomes DatabaseUnavailableError (503 `database_unavailable` with Retry-After; availability.ts), so
 // every request in flight or arriving during the outage is answered at once rather than hanging or reset. (3) The
 // LISTEN connection reconnects with a back-off capped at LISTEN_RECONNECT_DELAY_MS_MAX and tells its handlers
