@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
+import { parsePaymentProviders, type PaymentProvidersConfig } from './payments/settings.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -72,6 +73,8 @@ export interface Config {
   readonly loadShedding: LoadSheddingConfig;
   readonly groupCommit: GroupCommitConfig;
   readonly payments: PaymentVerificationConfig;
+  /** Stripe, Midtrans and Xendit (issue 14): src/payments/settings.ts. */
+  readonly paymentProviders: PaymentProvidersConfig;
   readonly cache: CacheConfig;
 }
 
@@ -196,6 +199,7 @@ export function parseConfig(env: Environment): Config {
       intervalMs: integer(env, 'PAYMENT_VERIFY_INTERVAL_MS', 60_000, 1_000, 86_400_000),
       attemptsMax: integer(env, 'PAYMENT_VERIFY_ATTEMPTS_MAX', 5, 1, 100),
     }),
+    paymentProviders: parsePaymentProviders(env),
     cache: Object.freeze({
       enabled: oneOf(env, 'AMANAH_CACHE', 'on', ['on', 'off']) === 'on',
       ttlSeconds: integer(env, 'AMANAH_CACHE_TTL_SECONDS', 60, 1, 86_400),

@@ -1,0 +1,136 @@
+// SQL for payments, their events and refused webhooks (migrations 0012, 0013).
+import type { Queryable } from '../db/database.ts';
+import type { DonationStatus } from '../donations/queries.ts';
+import type { ProviderName } from './amounts.ts';
+import type { CreatedPayment, PaymentEvent } from './provider.ts';
+
+export type PaymentStatus = 'creating' | 'open' | 'paid' | 'held' | 'failed' | 'expired' | 'refunded';
+
+export interface PaymentRow {
+  id: bigint;
+  donation_id: bigint;
+  provider: ProviderName;
+  checkout_key: string;
+  request_sha256: Buffer | Uint8Array;
+  reference: string;
+  attempt: number;
+  provider_payment_id: string | null;
+  provider_intent_id: string | null;
+  currency: string;
+  amount_units: bigint;
+  status: PaymentStatus;
+  status_reason: string | null;
+  payment_url: string | null;
+  snap_token: string | null;
+  expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  /** The donation's status, joined in (checkout answers and webhooks both need it). */
+  donation_status: DonationStatus;
+}
+
+const PAYMENT_COLUMNS = `p.id, p.donation_id, p.provider, p.checkout_key, p.request_sha256, p.reference, p.attempt,
+  p.provider_payment_id, p.provider_intent_id, p.currency, p.amount_units, p.status, p.status_reason, p.payment_url,
+  p.snap_token, p.expires_at, p.created_at, p.updated_at, d.status as donation_status`;
+const SELECT_PAYMENT = `select ${PAYMENT_COLUMNS} from payments p join donations d on d.id = p.donation_id`;
+
+export async function findPaymentByKey(db: Queryable, checkoutKey: string): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<PaymentRow>(`${SELECT_PAYMENT} where p.checkout_key = $1`, [checkoutKey]);
+  return rows[0];
+}
+
+export async function findPaymentById(db: Queryable, id: bigint): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<PaymentRow>(`${SELECT_PAYMENT} where p.id = $1`, [id]);
+  return rows[0];
+}
+
+/** The payment an event names: by the provider's id, then the intent (Stripe refunds), then amanah's reference. */
+export async function findPaymentOfEvent(db: Queryable, event: PaymentEvent): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<PaymentRow>(
+    `${SELECT_PAYMENT} where p.provider = $1
+       and ((p.provider_payment_id = $2) or (p.provider_intent_id = $3) or (p.reference = $4))
+     order by (p.provider_payment_id = $2) desc nulls last limit 1`,
+    [event.provider, event.providerPaymentId ?? null, event.intentId ?? null, event.reference ?? null],
+  );
+  return rows[0];
+}
+
+export interface NewPayment {
+  donationId: bigint; provider: ProviderName; checkoutKey: string; requestSha256: Buffer; currency: string; amountUnits: bigint;
+}
+
+/** The payment row of a checkout's first step; a racing request with the same key finds the winner's row. */
+export async function insertPayment(db: Queryable, payment: NewPayment): Promise<void> {
+  await db.query(
+    `insert into payments (donation_id, provider, checkout_key, request_sha256, reference, currency, amount_units)
+     values ($1, $2, $3, $4, 'amanah-' || $1::text, $5, $6)
+     on conflict do nothing`,
+    [payment.donationId, payment.provider, payment.checkoutKey, payment.requestSha256, payment.currency, payment.amountUnits],
+  );
+}
+
+/**
+ * Takes the right to call the provider for a payment still being created: one request at a time (a crashed
+ * holder's lease runs out). Midtrans refuses an order_id twice, so each attempt after the first gets a new
+ * reference there; Stripe and Xendit keep theirs (Stripe's idempotency key and Xendit's lookup make a resumed
+ * call return the first payment).
+ */
+export async function leasePayment(db: Queryable, id: bigint, leaseMs: number): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<{ id: bigint }>(
+    `update payments set attempt = attempt + 1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now(),
+       reference = case when provider = 'midtrans' and attempt >= 1 then 'amanah-' || donation_id::text || '-' || (attempt + 1)::text else reference end
+     where id = $1 and status = 'creating' and (lease_until is null or lease_until < now())
+     returning id`,
+    [id, leaseMs],
+  );
+  return rows.length === 0 ? undefined : findPaymentById(db, id);
+}
+
+export async function releaseLease(db: Queryable, id: bigint): Promise<void> {
+  await db.query(`update payments set lease_until = null where id = $1 and status = 'creating'`, [id]);
+}
+
+/** The third step: what the provider answered, stored; the payment is open for the donor to pay. */
+export async function storeCreatedPayment(db: Queryable, id: bigint, created: CreatedPayment): Promise<void> {
+  await db.query(
+    `update payments set status = 'open', provider_payment_id = $2, payment_url = $3, snap_token = $4, expires_at = $5,
+       lease_until = null, updated_at = now()
+     where id = $1 and status = 'creating'`,
+    [id, created.providerPaymentId, created.paymentUrl, created.snapToken, created.expiresAt],
+  );
+}
+
+/** Stores an event once; false when (provider, event id) was already stored (a redelivery). */
+export async function insertEvent(db: Queryable, event: PaymentEvent, body: Buffer): Promise<boolean> {
+  const { rows } = await db.query(
+    `insert into payment_events (provider, event_id, event_type, body) values ($1, $2, $3, $4)
+     on conflict do nothing returning event_id`,
+    [event.provider, event.eventId, event.eventType, body],
+  );
+  return rows.length === 1;
+}
+
+export async function recordEventOutcome(db: Queryable, event: PaymentEvent, paymentId: bigint | null, outcome: string): Promise<void> {
+  await db.query(`update payment_events set payment_id = $3, outcome = $4 where provider = $1 and event_id = $2`,
+    [event.provider, event.eventId, paymentId, outcome]);
+}
+
+/**
+ * Moves a payment forward, only from the statuses listed: the one statement that decides, so two events racing
+ * for one payment cannot both move it, and an older event finds it already past.
+ */
+export async function movePayment(db: Queryable, id: bigint, from: readonly PaymentStatus[], to: PaymentStatus, reason: string | null, intentId: string | null): Promise<boolean> {
+  const { rows } = await db.query(
+    `update payments set status = $3, status_reason = $4, provider_intent_id = coalesce($5, provider_intent_id), updated_at = now()
+     where id = $1 and status = any($2::text[]) returning id`,
+    [id, from, to, reason, intentId],
+  );
+  return rows.length === 1;
+}
+
+export async function recordRefusal(db: Queryable, provider: string, reason: string, remote: string | null, bodyBytes: number, bodySha256: Buffer): Promise<void> {
+  await db.query(
+    `insert into payment_webhook_refusals (provider, reason, remote, body_bytes, body_sha256) values ($1, $2, $3, $4, $5)`,
+    [provider, reason.slice(0, 500), remote, bodyBytes, bodySha256],
+  );
+}
