@@ -25,6 +25,7 @@
 // server first keeps the two sides from holding 64 + pool connections at once against max_connections = 100.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,11 +111,14 @@ export async function run(context: BenchContext): Promise<BenchResult> {
   let apiSerial = 0;
   const nextApi = () => donationRequest(campaignId, 'api', apiSerial++);
   let api: Phase;
+  let apiCpuSeconds: number;
   let written = 0;
   try {
     context.log(`API warm-up ${settings.warmupSeconds} s, then ${settings.durationSeconds} s at ${settings.connections} connections`);
     const warmup = await measureApi(server.url, settings.warmupSeconds, settings.connections, nextApi, context.signal);
+    const cpuBefore = cpuSeconds(server.pid);
     api = await measureApi(server.url, settings.durationSeconds, settings.connections, nextApi, context.signal);
+    apiCpuSeconds = cpuSeconds(server.pid) - cpuBefore;
     written += warmup.count + api.count;
     await checkApiRows(context, written, settings.connections);
   } finally {
@@ -170,10 +174,10 @@ export async function run(context: BenchContext): Promise<BenchResult> {
     await Promise.all(batchedClients.map((client) => client.end().catch(() => {})));
   }
   if (context.signal.aborted) throw new Error('stopped before the end');
-  return result(settings, poolSize, api, perRequest, reference, { pgbench, batched });
+  return result(settings, poolSize, { ...api, cpuSeconds: apiCpuSeconds }, perRequest, reference, { pgbench, batched });
 }
 
-function result(settings: Parameters, poolSize: number, api: Phase, perRequest: Phase, reference: Phase, ceilings: { pgbench: Phase; batched: Phase }): BenchResult {
+function result(settings: Parameters, poolSize: number, api: Phase & { cpuSeconds: number }, perRequest: Phase, reference: Phase, ceilings: { pgbench: Phase; batched: Phase }): BenchResult {
   const summary = (phase: Phase) => {
     const [p50 = Number.NaN, p99 = Number.NaN] = phase.latency.percentiles(50, 99);
     return { rate: phase.count / phase.elapsedSeconds, p50, p99 };
@@ -201,6 +205,8 @@ function result(settings: Parameters, poolSize: number, api: Phase, perRequest: 
       api_requests_per_second: round(a.rate, 1),
       api_latency_p50_ms: round(a.p50, 2),
       api_latency_p99_ms: round(a.p99, 2),
+      // CPU the server process spent per request: what a loaded, shared machine moves least.
+      api_server_cpu_ms_per_request: round((api.cpuSeconds * 1_000) / api.count, 3),
       pgbench_transactions: ceilings.pgbench.count,
       pgbench_transactions_per_second: round(pgbench.rate, 1),
       pgbench_latency_p50_ms: round(pgbench.p50, 2),
@@ -233,6 +239,12 @@ function result(settings: Parameters, poolSize: number, api: Phase, perRequest: 
 }
 
 const execFileAsync = promisify(execFile);
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux; clock ticks at the usual 100 Hz). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** The benchmark database's connection, as the libpq environment variables pgbench reads. */
 function libpqEnvironment(url: string): Record<string, string> {

@@ -105,12 +105,16 @@ function oneOf<T extends string>(env: Environment, name: string, fallback: T, al
   return raw as T;
 }
 
+/** Every on/off setting reads the same words: true/false, on/off, yes/no, 1/0, in any case. */
+const TRUE_WORDS = new Set(['true', 'on', 'yes', '1']);
+const FALSE_WORDS = new Set(['false', 'off', 'no', '0']);
+
 function booleanFlag(env: Environment, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(name, 'true or false', raw);
+  if (TRUE_WORDS.has(raw.toLowerCase())) return true;
+  if (FALSE_WORDS.has(raw.toLowerCase())) return false;
+  throw new ConfigError(name, 'true or false (or on/off, yes/no, 1/0)', raw);
 }
 
 function databaseUrl(env: Environment): string | undefined {
@@ -175,7 +179,8 @@ export function parseConfig(env: Environment): Config {
   });
   return Object.freeze({
     port: integer(env, 'PORT', 3000, 0, 65_535),
-    host: env.HOST || '0.0.0.0',
+    // Loopback unless HOST says otherwise: a demo with a printed admin token should not listen on every network.
+    host: env.HOST || '127.0.0.1',
     logLevel: oneOf<LogLevel>(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     database,
     adminTokenSha256: adminToken(env),
@@ -201,7 +206,7 @@ export function parseConfig(env: Environment): Config {
     }),
     paymentProviders: parsePaymentProviders(env),
     cache: Object.freeze({
-      enabled: oneOf(env, 'AMANAH_CACHE', 'on', ['on', 'off']) === 'on',
+      enabled: booleanFlag(env, 'AMANAH_CACHE', true),
       ttlSeconds: integer(env, 'AMANAH_CACHE_TTL_SECONDS', 60, 1, 86_400),
       bytesMax: integer(env, 'AMANAH_CACHE_BYTES_MAX', 64 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024), // 64 MiB
       redisUrl: redisUrl(env),

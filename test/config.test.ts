@@ -59,6 +59,16 @@ test('payment verification: off without a provider, the seed defaults, and a che
   assert.throws(() => parseConfig({ PAYMENT_VERIFY_CONCURRENCY: '0' }), /PAYMENT_VERIFY_CONCURRENCY: expected an integer from 1 to 1000/);
 });
 
+test('every boolean setting reads true/false, on/off, yes/no and 1/0 alike; HOST is loopback by default', () => {
+  // Proves booleans read one way in every setting (AMANAH_CACHE took on/off, others true/false), and the default address.
+  for (const [word, value] of [['true', true], ['ON', true], ['yes', true], ['1', true], ['false', false], ['off', false], ['No', false], ['0', false]] as const) {
+    const config = parseConfig({ AMANAH_CACHE: word, AMANAH_SEED_DEMO: word, AMANAH_GROUP_COMMIT: word });
+    assert.deepEqual([config.cache.enabled, config.seedDemoData, config.groupCommit.enabled], [value, value, value], word);
+  }
+  assert.equal(parseConfig({}).host, '127.0.0.1');
+  assert.equal(parseConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+});
+
 test('caching: on by default with a 60 s TTL and 64 MiB, AMANAH_CACHE=off, and a checked REDIS_URL', () => {
   // Proves the cache settings' defaults and validation; without REDIS_URL there is no second level.
   const defaults = parseConfig({}).cache;
@@ -66,7 +76,7 @@ test('caching: on by default with a 60 s TTL and 64 MiB, AMANAH_CACHE=off, and a
   assert.ok(Object.isFrozen(defaults));
   assert.equal(parseConfig({ AMANAH_CACHE: 'off' }).cache.enabled, false);
   assert.equal(parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).cache.redisUrl, 'redis://127.0.0.1:6379/2');
-  assert.throws(() => parseConfig({ AMANAH_CACHE: 'no' }), /^ConfigError: AMANAH_CACHE: expected one of on, off/);
+  assert.throws(() => parseConfig({ AMANAH_CACHE: 'maybe' }), /^ConfigError: AMANAH_CACHE: expected true or false/);
   assert.throws(() => parseConfig({ REDIS_URL: 'http://127.0.0.1:6379' }), /^ConfigError: REDIS_URL: expected redis:\/\//);
   assert.throws(() => parseConfig({ AMANAH_CACHE_TTL_SECONDS: '0' }), /AMANAH_CACHE_TTL_SECONDS: expected an integer from 1 to 86400/);
 });
