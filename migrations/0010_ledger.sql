@@ -67,15 +67,16 @@ create table ledger_lines (
 create index ledger_lines_entry on ledger_lines (entry_id);
 create index ledger_lines_account on ledger_lines (account_id);
 
--- Entries and lines are immutable: a correction is a new, reversing entry.
+-- Entries and lines are immutable: a correction is a new, reversing entry. TRUNCATE is left to the owner: it
+-- empties a database wholesale (campaigns cascade to their ledger), which no correction is.
 create function ledger_refuse_change() returns trigger language plpgsql as $$
 begin
   raise exception 'ledger % rows are immutable: post a reversing entry instead', tg_table_name
     using errcode = 'object_not_in_prerequisite_state';
 end $$;
-create trigger ledger_entries_immutable before update or delete or truncate on ledger_entries
+create trigger ledger_entries_immutable before update or delete on ledger_entries
   for each statement execute function ledger_refuse_change();
-create trigger ledger_lines_immutable before update or delete or truncate on ledger_lines
+create trigger ledger_lines_immutable before update or delete on ledger_lines
   for each statement execute function ledger_refuse_change();
 
 -- Every entry balances in each currency and has lines, checked by the database at commit (deferred: the lines
