@@ -63,7 +63,7 @@ export interface NewPayment {
 export async function insertPayment(db: Queryable, payment: NewPayment): Promise<void> {
   await db.query(
     `insert into payments (donation_id, provider, checkout_key, request_sha256, reference, currency, amount_units)
-     values ($1, $2, $3, $4, 'amanah-' || $1::text, $5, $6)
+     values ($1::bigint, $2, $3, $4, 'amanah-' || $1::bigint::text, $5, $6)
      on conflict do nothing`,
     [payment.donationId, payment.provider, payment.checkoutKey, payment.requestSha256, payment.currency, payment.amountUnits],
   );

@@ -1,0 +1,234 @@
+// Checkout makes one pending donation and one provider payment per Idempotency-Key (even across a provider
+// outage), and signed webhooks from a loopback Stripe, Midtrans and Xendit move it forward only: duplicates,
+// out-of-order and stale events, bad signatures, amount mismatches, late payments and refunds (both engines).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/http/app.ts';
+import { findTotalsMismatches } from '../../src/campaigns/queries.ts';
+import { createToken } from '../../src/auth/tokens.ts';
+import { createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../helpers/database.ts';
+import { bearer, createCampaign, type TestApp } from '../helpers/app.ts';
+import { startGateway, gatewayEnvironment, STRIPE_SECRETS, type Gateway } from './gateway-server.ts';
+
+describe('payments: checkout and webhooks against a loopback gateway', () => {
+  let gateway: Gateway;
+  let testDatabase: TestDatabase;
+  let app: FastifyInstance;
+  let staffToken: string;
+  let keySerial = 0;
+
+  before(async () => {
+    gateway = await startGateway();
+    testDatabase = await createTestDatabase(gatewayEnvironment(gateway));
+    app = await buildApp({ config: testDatabase.config, database: testDatabase.database });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    gateway.target = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    staffToken = (await createToken(testDatabase.database, 'staff', 'staff')).token;
+    const test = { app, adminToken: TEST_ADMIN_TOKEN } as TestApp;
+    await createCampaign(test, { slug: 'wells-usd', currency: 'USD' });
+    await createCampaign(test, { slug: 'iftar-idr', currency: 'IDR' });
+  });
+  after(async () => {
+    assert.deepEqual(await findTotalsMismatches(testDatabase.database), []);
+    await app.close();
+    await gateway.close();
+    await testDatabase.drop();
+  });
+
+  const checkout = (body: Record<string, unknown>, key = `checkout-${process.pid}-${keySerial++}`) =>
+    app.inject({ method: 'POST', url: '/api/checkout', headers: { 'idempotency-key': key }, payload: body });
+  const donation = async (id: string) => (await app.inject({ url: `/api/donations/${id}`, headers: bearer(staffToken) })).json();
+  const history = async (id: string) => (await app.inject({ url: `/api/donations/${id}/history`, headers: bearer(staffToken) })).json().history as { to_status: string; reason: string | null }[];
+  const payment = async (id: string) => (await app.inject(`/api/payments/${id}`)).json();
+
+  async function stripeCheckout(amount = '25.00') {
+    const response = await checkout({ campaign_id: 'wells-usd', amount, provider: 'stripe', donor_name: 'Aisha', donor_email: 'aisha@example.org' });
+    assert.equal(response.statusCode, 201, response.body);
+    const body = response.json();
+    return { body, session: gateway.stripe.get(body.payment.payment_url.split('/').pop())! };
+  }
+
+  test('a Stripe checkout is one donation and one session per key; a retry returns the same; another body is 409', async () => {
+    const key = 'stripe-once';
+    const first = await checkout({ campaign_id: 'wells-usd', amount: '10.00', provider: 'stripe', donor_email: 'a@example.org' }, key);
+    assert.equal(first.statusCode, 201, first.body);
+    const again = await checkout({ campaign_id: 'wells-usd', amount: '10.00', provider: 'stripe', donor_email: 'a@example.org' }, key);
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.json().payment, first.json().payment);
+    assert.equal(first.json().donation.status, 'pending');
+    assert.equal(first.json().payment.provider_amount, '1000');
+    const other = await checkout({ campaign_id: 'wells-usd', amount: '11.00', provider: 'stripe' }, key);
+    assert.equal(other.statusCode, 409);
+    assert.equal(other.json().code, 'idempotency_key_reused');
+    assert.equal([...gateway.stripe.values()].filter((session) => session.client_reference_id === `amanah-${first.json().donation.id}`).length, 1);
+  });
+
+  test('completed approves once; a redelivery and an older expired event change nothing; a full refund refunds', async () => {
+    const { body, session } = await stripeCheckout();
+    const completed = { ...session, status: 'complete', payment_status: 'paid' };
+    const delivered = await gateway.sendStripe('checkout.session.completed', completed, { id: 'evt_completed_1' });
+    assert.equal(delivered.status, 200, await delivered.clone().text());
+    assert.equal((await delivered.json()).outcome, 'applied');
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+    const duplicate = await gateway.sendStripe('checkout.session.completed', completed, { id: 'evt_completed_1' });
+    assert.equal((await duplicate.json()).outcome, 'duplicate');
+    const stale = await gateway.sendStripe('checkout.session.expired', { ...session, status: 'expired' });
+    assert.equal((await stale.json()).outcome, 'stale');
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+    assert.deepEqual((await history(body.donation.id)).map((row) => row.to_status), ['approved']);
+    const refund = await gateway.sendStripe('charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: session.payment_intent, amount: 2500, amount_refunded: 2500, refunded: true, currency: 'usd' });
+    assert.equal((await refund.json()).outcome, 'applied');
+    assert.equal((await donation(body.donation.id)).status, 'refunded');
+    assert.equal((await payment(body.payment.id)).status, 'refunded');
+  });
+
+  test('a bad, stale or missing signature is 401 problem+json, changes nothing and is logged; the old secret still verifies', async () => {
+    const { body, session } = await stripeCheckout();
+    const paid = { ...session, payment_status: 'paid' };
+    const forged = await gateway.sendStripe('checkout.session.completed', paid, { secret: 'whsec_not_ours_0000' });
+    assert.equal(forged.status, 401);
+    assert.match(forged.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.equal((await forged.json()).code, 'webhook_signature_invalid');
+    const old = await gateway.sendStripe('checkout.session.completed', paid, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    assert.equal(old.status, 401);
+    const missing = await fetch(`${gateway.target}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(missing.status, 401);
+    assert.equal((await donation(body.donation.id)).status, 'pending');
+    const { rows } = await testDatabase.database.query<{ count: string }>(`select count(*)::text as count from payment_webhook_refusals where provider = 'stripe'`);
+    assert.ok(Number(rows[0]!.count) >= 3);
+    const rotated = await gateway.sendStripe('checkout.session.completed', paid, { secret: STRIPE_SECRETS[0]! });
+    assert.equal(rotated.status, 200);
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+  });
+
+  test('a payment of another amount or currency is held for staff with the reason, never approved', async () => {
+    const { body, session } = await stripeCheckout('30.00');
+    const response = await gateway.sendStripe('checkout.session.completed', { ...session, payment_status: 'paid', amount_total: 300 });
+    assert.equal((await response.json()).outcome, 'held');
+    const held = await payment(body.payment.id);
+    assert.equal(held.status, 'held');
+    assert.match(held.status_reason, /300 USD.*3000 USD/);
+    assert.equal((await donation(body.donation.id)).status, 'pending');
+  });
+
+  test('a payment after expiry is approved, with its history saying it was late', async () => {
+    const { body, session } = await stripeCheckout();
+    await gateway.sendStripe('checkout.session.expired', { ...session, status: 'expired' });
+    assert.equal((await payment(body.payment.id)).status, 'expired');
+    assert.equal((await donation(body.donation.id)).status, 'pending');
+    await gateway.sendStripe('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' });
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+    assert.match((await history(body.donation.id))[0]!.reason ?? '', /late payment/);
+  });
+
+  test('a provider that is down: 503 problem+json, no payment URL; the retry with the same key resumes to one payment', async () => {
+    gateway.down = true;
+    const key = 'down-then-up';
+    const body = { campaign_id: 'wells-usd', amount: '12.00', provider: 'stripe' };
+    const refused = await checkout(body, key);
+    gateway.down = false;
+    assert.equal(refused.statusCode, 503, refused.body);
+    assert.equal(refused.json().code, 'payment_provider_unavailable');
+    assert.ok(refused.headers['retry-after']);
+    const { rows } = await testDatabase.database.query<{ status: string; payment_url: string | null }>(`select status, payment_url from payments where checkout_key = $1`, [key]);
+    assert.deepEqual(rows, [{ status: 'creating', payment_url: null }]);
+    const resumed = await checkout(body, key);
+    assert.equal(resumed.statusCode, 201, resumed.body);
+    const again = await checkout(body, key);
+    assert.equal(again.json().payment.id, resumed.json().payment.id);
+    const { rows: donations } = await testDatabase.database.query(`select id from donations where idempotency_key = $1`, [`checkout:${key}`]);
+    assert.equal(donations.length, 1);
+  });
+
+  test('Midtrans: a Snap token per checkout; a signed notification confirmed by Get Status approves; a bad signature is 401', async () => {
+    const response = await checkout({ campaign_id: 'iftar-idr', amount: '150000.00', provider: 'midtrans', donor_name: 'Budi' });
+    assert.equal(response.statusCode, 201, response.body);
+    const { payment: created, donation: given } = response.json();
+    assert.match(created.snap_token, /^snap-token-/);
+    assert.equal(created.provider_amount, '150000');
+    const orderId = `amanah-${given.id}`;
+    const forged = await gateway.sendMidtrans(orderId, { serverKey: 'SB-Mid-server-not-ours' });
+    assert.equal(forged.status, 401);
+    const statusCalls = gateway.calls.snapStatus;
+    gateway.snap.get(orderId)!.transaction_status = 'settlement';
+    const settled = await gateway.sendMidtrans(orderId);
+    assert.equal(settled.status, 200, await settled.clone().text());
+    assert.equal(gateway.calls.snapStatus, statusCalls + 1);
+    assert.equal((await donation(given.id)).status, 'approved');
+    assert.equal((await (await gateway.sendMidtrans(orderId)).json()).outcome, 'duplicate');
+  });
+
+  test('Midtrans: what Get Status says wins over the notification; an amount that differs is held', async () => {
+    const response = await checkout({ campaign_id: 'iftar-idr', amount: '50000', provider: 'midtrans' });
+    const { donation: given, payment: created } = response.json();
+    const transaction = gateway.snap.get(`amanah-${given.id}`)!;
+    transaction.transaction_status = 'settlement';
+    transaction.gross_amount = 5000;
+    await gateway.sendMidtrans(transaction.order_id, { grossAmount: '50000.00' });
+    assert.equal((await payment(created.id)).status, 'held');
+    assert.equal((await donation(given.id)).status, 'pending');
+  });
+
+  test('Midtrans cannot charge sen, and a campaign outside its currency is refused before anything is written', async () => {
+    const sen = await checkout({ campaign_id: 'iftar-idr', amount: '100.50', provider: 'midtrans' });
+    assert.equal(sen.statusCode, 422);
+    assert.equal(sen.json().code, 'amount_not_chargeable');
+    const usd = await checkout({ campaign_id: 'wells-usd', amount: '10.00', provider: 'midtrans' });
+    assert.equal(usd.statusCode, 422);
+    const providers = await app.inject('/api/campaigns/wells-usd/payment-providers');
+    assert.deepEqual(providers.json().providers, ['stripe']);
+    const idr = await app.inject('/api/campaigns/iftar-idr/payment-providers');
+    assert.deepEqual(idr.json().providers, ['stripe', 'midtrans', 'xendit']);
+  });
+
+  test('Midtrans: a checkout resumed after an outage asks with a new order_id and makes one token', async () => {
+    gateway.down = true;
+    const key = 'midtrans-down';
+    const body = { campaign_id: 'iftar-idr', amount: '20000', provider: 'midtrans' };
+    assert.equal((await checkout(body, key)).statusCode, 503);
+    gateway.down = false;
+    const resumed = await checkout(body, key);
+    assert.equal(resumed.statusCode, 201, resumed.body);
+    assert.equal((await checkout(body, key)).json().payment.snap_token, resumed.json().payment.snap_token);
+    const id = resumed.json().donation.id as string;
+    assert.deepEqual([...gateway.snap.keys()].filter((orderId) => orderId.startsWith(`amanah-${id}`)), [`amanah-${id}-2`]);
+  });
+
+  test('an answer lost after the provider made the payment (a crash between steps): the retry gets that payment, not a second', async () => {
+    for (const provider of ['stripe', 'xendit'] as const) {
+      const key = `lost-answer-${provider}`;
+      const body = { campaign_id: 'iftar-idr', amount: '40000', provider };
+      gateway.loseAnswers = true;
+      const lost = await checkout(body, key);
+      gateway.loseAnswers = false;
+      assert.equal(lost.statusCode, 503, lost.body);
+      const resumed = await checkout(body, key);
+      assert.equal(resumed.statusCode, 201, resumed.body);
+      const id = resumed.json().donation.id as string;
+      const made = provider === 'stripe'
+        ? [...gateway.stripe.values()].filter((session) => session.client_reference_id === `amanah-${id}`)
+        : [...gateway.xendit.values()].filter((invoice) => invoice.external_id === `amanah-${id}`);
+      assert.equal(made.length, 1, provider);
+      assert.equal(resumed.json().payment.payment_url, made[0]!.url ?? (made[0] as { invoice_url: string }).invoice_url);
+    }
+  });
+
+  test('Xendit: an invoice per checkout; the callback token is checked; PAID approves once', async () => {
+    const response = await checkout({ campaign_id: 'iftar-idr', amount: '75000', provider: 'xendit' });
+    assert.equal(response.statusCode, 201, response.body);
+    const { payment: created, donation: given } = response.json();
+    const invoice = [...gateway.xendit.values()].find((item) => item.external_id === `amanah-${given.id}`)!;
+    assert.equal(invoice.amount, 75000);
+    const forged = await gateway.sendXendit({ ...invoice, status: 'PAID' }, { token: 'guessed' });
+    assert.equal(forged.status, 401);
+    const paid = await gateway.sendXendit({ ...invoice, status: 'PAID' });
+    assert.equal((await paid.json()).outcome, 'applied');
+    assert.equal((await (await gateway.sendXendit({ ...invoice, status: 'PAID' })).json()).outcome, 'duplicate');
+    assert.equal((await (await gateway.sendXendit({ ...invoice, status: 'EXPIRED' })).json()).outcome, 'stale');
+    assert.equal((await donation(given.id)).status, 'approved');
+    assert.equal((await payment(created.id)).status, 'paid');
+  });
+});
