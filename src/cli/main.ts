@@ -4,6 +4,7 @@
 // A command's modules are loaded when it runs, not before: loading every command's (the HTTP server, its
 // routes, PGlite, the workers) held 139 MB of RSS before any work, where `amanah import` needs 101 MB of them;
 // the import's 256 MB memory budget is measured on the whole process (bench/import.ts).
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
@@ -11,7 +12,7 @@ import type { Database } from '../db/database.ts';
 import type { Role } from '../auth/tokens.ts';
 import { assertDataDirectoryFree, DataDirectoryError, DataDirectoryLockedError } from '../db/data-dir-lock.ts';
 
-interface Command {
+export interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
@@ -19,6 +20,7 @@ interface Command {
 }
 
 const help = { help: { type: 'boolean', short: 'h' } } as const;
+const json = { json: { type: 'boolean' } } as const;
 
 async function withDatabase<T>(config: Config, work: (database: Database) => Promise<T>): Promise<T> {
   const [{ openDatabase }, { migrate }] = await Promise.all([import('../db/database.ts'), import('../db/migrate.ts')]);
@@ -47,21 +49,28 @@ const BUILT_IN: Record<string, Command> = {
       const { startServer } = await import('../server.ts');
       const server = await startServer(settings, { prepareDatabase: cluster.isPrimary });
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.once(signal, () => { void server.stop().then(() => process.exit(0)); });
+        process.once(signal, () => {
+          server.app.log.info({ signal }, 'stopping: finishing requests in flight');
+          void server.stop().then(() => {
+            server.app.log.info('stopped');
+            process.exit(0);
+          });
+        });
       }
       return new Promise<number>(() => {});
     },
   },
   migrate: {
     summary: 'Apply pending database migrations',
-    usage: 'amanah migrate',
-    options: { ...help },
-    async run(config) {
+    usage: 'amanah migrate [--json]',
+    options: { ...help, ...json },
+    async run(config, values) {
       const [{ openDatabase }, { migrate }] = await Promise.all([import('../db/database.ts'), import('../db/migrate.ts')]);
       const database = await openDatabase(config.database);
       try {
         const applied = await migrate(database);
-        console.log(applied.length === 0 ? 'schema is current' : `applied: ${applied.join(', ')}`);
+        if (values.json === true) console.log(JSON.stringify({ applied }));
+        else console.log(applied.length === 0 ? 'schema is current' : `applied: ${applied.join(', ')}`);
       } finally {
         await database.close();
       }
@@ -69,17 +78,25 @@ const BUILT_IN: Record<string, Command> = {
     },
   },
   verify: {
-    summary: "Recompute every campaign's totals from its donations; exit 1 naming any that differ",
-    usage: 'amanah verify',
-    options: { ...help },
-    async run(config) {
-      const { findTotalsMismatches } = await import('../campaigns/queries.ts');
+    summary: "Recompute every campaign's totals from its donations and check the ledger (entries balance, account balances, receipt postings); exit 1 naming any that differ",
+    usage: 'amanah verify [--json]',
+    options: { ...help, ...json },
+    async run(config, values) {
+      const [{ findTotalsMismatches }, { findLedgerProblems, LEDGER_VERIFIED }] = await Promise.all([import('../campaigns/queries.ts'), import('../ledger/verify.ts')]);
       return withDatabase(config, async (database) => {
         const mismatches = await findTotalsMismatches(database);
-        if (mismatches.length === 0) {
+        const ledgerProblems = await findLedgerProblems(database);
+        const ok = mismatches.length === 0 && ledgerProblems.length === 0;
+        if (values.json === true) {
+          console.log(JSON.stringify({ ok, mismatches, ledger_problems: ledgerProblems }, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)));
+          return ok ? 0 : 1;
+        }
+        if (ok) {
           console.log('every campaign total equals the sum of its approved donations');
+          console.log(LEDGER_VERIFIED);
           return 0;
         }
+        for (const problem of ledgerProblems) console.error(`ledger ${problem.check}: ${problem.detail}`);
         for (const row of mismatches) {
           console.error(`campaign ${row.slug} (${row.id}): raised ${row.raised_minor} vs ${row.actual_raised_minor} minor units, ` +
             `donations ${row.donation_count} vs ${row.actual_donation_count}, donors ${row.donor_count} vs ${row.actual_donor_count}`);
@@ -90,21 +107,22 @@ const BUILT_IN: Record<string, Command> = {
   },
   seed: {
     summary: 'Create demo campaigns across funds and currencies, with donations (safe to run twice)',
-    usage: 'amanah seed',
-    options: { ...help },
-    async run(config) {
+    usage: 'amanah seed [--json]',
+    options: { ...help, ...json },
+    async run(config, values) {
       const [{ seedDemoData }, { ChangeFeed }] = await Promise.all([import('../seed/demo.ts'), import('../events/changes.ts')]);
       return withDatabase(config, async (database) => {
         const summary = await seedDemoData(database, new ChangeFeed());
-        console.log(`demo data: ${summary.campaigns} campaigns, ${summary.donations} donations (${summary.approved} newly approved)`);
+        if (values.json === true) console.log(JSON.stringify(summary));
+        else console.log(`demo data: ${summary.campaigns} campaigns, ${summary.donations} donations (${summary.approved} newly approved)`);
         return 0;
       });
     },
   },
   token: {
     summary: 'Create an API token (printed once; only its SHA-256 is stored), or revoke one by id',
-    usage: 'amanah token create --role staff|admin [--name NAME]\n       amanah token revoke <id>',
-    options: { ...help, role: { type: 'string' }, name: { type: 'string' } },
+    usage: 'amanah token create --role staff|admin [--name NAME] [--json]\n       amanah token revoke <id> [--json]',
+    options: { ...help, ...json, role: { type: 'string' }, name: { type: 'string' } },
     async run(config, values, positionals) {
       const { createToken, revokeToken, ROLES } = await import('../auth/tokens.ts');
       if (positionals[0] === 'revoke') {
@@ -112,7 +130,8 @@ const BUILT_IN: Record<string, Command> = {
         if (id === undefined || !/^[0-9]{1,19}$/.test(id)) throw new UsageError('token revoke: give the token id (the number after "amanah_")');
         return withDatabase(config, async (database) => {
           const revoked = await revokeToken(database, id);
-          console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
+          if (values.json === true) console.log(JSON.stringify({ id, revoked }));
+          else console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
           return revoked ? 0 : 1;
         });
       }
@@ -121,8 +140,8 @@ const BUILT_IN: Record<string, Command> = {
       if (typeof role !== 'string' || !ROLES.includes(role as Role)) throw new UsageError('token create: --role must be staff or admin');
       const name = typeof values.name === 'string' ? values.name : `${role} token`;
       return withDatabase(config, async (database) => {
-        const { token } = await createToken(database, name, role as Role);
-        console.log(token);
+        const { id, token } = await createToken(database, name, role as Role);
+        console.log(values.json === true ? JSON.stringify({ id, role, name, token }) : token);
         return 0;
       });
     },
@@ -179,43 +198,116 @@ function workerCount(raw: unknown, config: Config, workersMax: number): number {
   return workers;
 }
 
+/** Exit codes, the same for every command (README: CLI). */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Every command with its loaded definition, in help order (the help and README's CLI table are checked against it). */
+export async function loadCommands(): Promise<[string, Command][]> {
+  return Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, await load()] as [string, Command]));
+}
+
 async function mainHelp(): Promise<string> {
-  const commands = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => [name, await load()] as const));
-  const lines = commands.map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`);
-  return ['amanah: donation and zakat platform', '', 'Usage: amanah <command> [options]', '', 'Commands:', ...lines,
-    '', 'Each command takes --help. Configuration comes from environment variables and .env (see README).'].join('\n');
+  const lines = (await loadCommands()).map(([name, command]) => `  ${name.padEnd(16)} ${command.summary}`);
+  return ['amanah: donation and zakat platform', '', 'Usage: amanah <command> [options]', '       amanah --version', '', 'Commands:', ...lines,
+    '', 'Each command takes --help. Exit codes: 0 done, 1 failed, 2 wrong usage. Errors go to stderr.',
+    'Configuration comes from environment variables and .env (see README).'].join('\n');
+}
+
+/** Edit distance with transpositions ("jsno" is one from "json"); names are short, so the table is nothing. */
+function distance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** The closest of `candidates` to `given`, if it is close enough to be a typo (at most a third of it differs). */
+export function closest(given: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = candidate.startsWith(given) && given.length >= 2 ? 0.5 : distance(given, candidate);
+    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+  }
+  return bestDistance <= Math.max(1, Math.floor(given.length / 3)) ? best : undefined;
+}
+
+function didYouMean(given: string, candidates: readonly string[], prefix = ''): string {
+  const match = closest(given, candidates);
+  return match === undefined ? '' : `; did you mean ${prefix}${match}?`;
+}
+
+/** One line naming DATABASE_URL (its password hidden), for a PostgreSQL that cannot be reached. */
+function unreachable(url: string, error: unknown): string {
+  let shown: string;
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    shown = parsed.toString();
+  } catch {
+    shown = 'postgres://…';
+  }
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return `cannot reach the database at DATABASE_URL=${shown} (${reason.slice(0, 200)}): start PostgreSQL there, correct DATABASE_URL, ` +
+    'or unset it to use embedded PGlite in AMANAH_DATA_DIR';
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+function usageProblem(name: string, command: Command, error: Error): string {
+  // parseArgs's own text ends with advice on positionals starting with "-", which is not what a typo needs.
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(error.message);
+  const message = unknown ? `unknown option ${unknown[1]}${unknown[2]}${didYouMean(unknown[2]!, Object.keys(command.options), '--')}` : error.message;
+  return `amanah ${name}: ${message}\nusage: ${command.usage}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(`amanah ${version()}`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    console.log(await mainHelp());
-    return name === undefined ? 2 : 0;
+    if (name === undefined) console.error(await mainHelp());
+    else console.log(await mainHelp());
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) {
-    console.error(`amanah: unknown command "${name}"\n\n${await mainHelp()}`);
-    return 2;
+    console.error(`amanah: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\nRun amanah --help for the list.`);
+    return EXIT.usage;
   }
   const command = await load();
+  let config: Config | undefined;
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     if (values.help) {
       console.log(`${command.usage}\n\n${command.summary}`);
-      return 0;
+      return EXIT.ok;
     }
-    const config = loadConfig();
+    config = loadConfig();
     assertFolderFree(name, config);
     return await command.run(config, values, positionals);
   } catch (error) {
+    const { isDatabaseUnavailable } = await import('../db/availability.ts');
     if (error instanceof ConfigError) console.error(`amanah: configuration: ${error.message}`);
+    else if (config?.database.url?.startsWith('postgres') && isDatabaseUnavailable(error)) console.error(`amanah ${name}: ${unreachable(config.database.url, error)}`);
     else if (error instanceof DataDirectoryLockedError) console.error(`amanah ${name}: ${error.message}; ${WHILE_SERVING[name] ?? 'stop it first'}`);
     else if (error instanceof DataDirectoryError) console.error(`amanah ${name}: ${error.message}`);
     else if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`amanah ${name}: ${(error as Error).message}\nusage: ${command.usage}`);
-      return 2;
+      console.error(usageProblem(name, command, error as Error));
+      return EXIT.usage;
     } else console.error(`amanah ${name}: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return EXIT.failure;
   }
 }
 

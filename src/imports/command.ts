@@ -13,7 +13,7 @@ import {
   IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX, IMPORT_WRITE_METHOD_DEFAULT, IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX,
   type WriteMethod,
 } from './limits.ts';
-import { barProgress, jsonProgress, summaryLine, type ProgressSink } from './progress.ts';
+import { barProgress, jsonProgress, summaryJson, summaryLine, type ProgressSink } from './progress.ts';
 import { runInWorker, WorkerImportError } from './worker.ts';
 
 const text = { type: 'string' } as const;
@@ -22,11 +22,12 @@ export const importCommand = {
   summary: 'Import donations from a CSV or NDJSON file (or - for stdin), exactly once',
   usage: 'amanah import <file|-> --campaign <id|slug> [--currency USD] [--map target=column,…] [--status approved|pending]\n' +
     '       [--rejects FILE] [--key-column COLUMN] [--format csv|ndjson] [--strict] [--batch-rows N] [--writers N] [--progress auto|bar|json]\n' +
+    '       [--write-method copy|staging|unnest] [--json]\n' +
     '  map targets: amount, amount_minor, currency, donor_name, donor_email, donor_ref, anonymous, external_ref, donated_at, campaign',
   options: {
     help: { type: 'boolean', short: 'h' } as const,
     campaign: text, currency: text, map: text, status: text, rejects: text, 'key-column': text, format: text,
-    'batch-rows': text, progress: text, 'write-method': text, writers: text, strict: { type: 'boolean' } as const,
+    'batch-rows': text, progress: text, 'write-method': text, writers: text, strict: { type: 'boolean' } as const, json: { type: 'boolean' } as const,
   },
   async run(config: Config, values: Record<string, unknown>, positionals: string[]): Promise<number> {
     let request: ImportRequest;
@@ -44,7 +45,7 @@ export const importCommand = {
     try {
       const summary = await importInWorker(config, request, path === '-' ? null : path, rejects === undefined ? null : resolve(rejects), sink);
       sink.finished(summary);
-      console.log(summaryLine(summary));
+      console.log(values.json === true ? JSON.stringify(summaryJson(summary)) : summaryLine(summary));
       return 0;
     } catch (error) {
       if (!(error instanceof WorkerImportError)) throw error;

@@ -46,19 +46,36 @@ export function summaryLine(summary: ImportSummary): string {
 
 function statusNote(status: string): string {
   return status === 'approved'
-    ? 'rows are imported as approved (the default: they count in the totals at once; --status pending leaves them for staff)'
-    : `rows are imported as ${status} (staff approve them in the queue)`;
+    ? 'rows go in as approved (the default; --status pending leaves them for staff)'
+    : `rows go in as ${status}, for staff to approve`;
 }
 
-export function barProgress(output: Output): ProgressSink {
+/**
+ * One line that fits `columns`: the counts first, then as wide a bar as is left (up to BAR_WIDTH_CHARS), cut to
+ * the width if even the counts do not fit. A line longer than the terminal wraps, and "\r" then redraws only its
+ * last part, so each redraw must fit to stay in place.
+ */
+export function barLine(progress: ImportProgress, columns: number): string {
+  const fraction = progress.bytesTotal ? Math.min(1, progress.bytesRead / progress.bytesTotal) : null;
+  const eta = etaSeconds(progress);
+  const percent = fraction === null ? '' : `${(fraction * 100).toFixed(0).padStart(3)}% `;
+  const counts = `${count.format(progress.rowsRead)} rows, ${count.format(rowsPerSecond(progress))} rows/s` +
+    `${eta === null ? '' : `, ETA ${clock(eta)}`}, ${count.format(progress.rejected)} rejected`;
+  const room = columns - 1 - percent.length - counts.length - 3;
+  const width = fraction === null ? 0 : Math.min(BAR_WIDTH_CHARS, room);
+  const filled = Math.round((fraction ?? 0) * Math.max(width, 0));
+  const bar = width >= BAR_WIDTH_CHARS_MIN ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` : '';
+  return `${bar}${percent}${counts}`.slice(0, Math.max(columns - 1, 1));
+}
+
+/** Fewer bar characters than this say nothing: the percentage alone is shown. */
+const BAR_WIDTH_CHARS_MIN = 5;
+const COLUMNS_DEFAULT = 80;
+
+export function barProgress(output: Output & { columns?: number }): ProgressSink {
   let drawnAt = 0;
   const draw = (progress: ImportProgress) => {
-    const fraction = progress.bytesTotal ? Math.min(1, progress.bytesRead / progress.bytesTotal) : null;
-    const filled = fraction === null ? 0 : Math.round(fraction * BAR_WIDTH_CHARS);
-    const bar = fraction === null ? '' : `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH_CHARS - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% `;
-    const eta = etaSeconds(progress);
-    output.write(`\r${bar}${count.format(progress.rowsRead)} rows, ${count.format(rowsPerSecond(progress))} rows/s` +
-      `${eta === null ? '' : `, ETA ${clock(eta)}`}, ${count.format(progress.rejected)} rejected\x1b[K`);
+    output.write(`\r${barLine(progress, output.columns ?? COLUMNS_DEFAULT)}\x1b[K`);
   };
   return {
     started(importId, sourceName, status) { output.write(`import ${importId}: ${sourceName}; ${statusNote(status)}\n`); },
@@ -86,12 +103,17 @@ function progressJson(event: string, progress: ImportProgress): Record<string, u
   };
 }
 
+/** The summary as the JSON progress stream ends with it, and as `amanah import --json` prints it. */
+export function summaryJson(summary: ImportSummary): Record<string, unknown> {
+  return { ...progressJson('summary', summary), unmapped_columns: summary.unmappedColumns ?? [] };
+}
+
 export function jsonProgress(output: Output): ProgressSink {
   return {
     started(importId, sourceName, status) { output.write(`${JSON.stringify({ event: 'started', import_id: String(importId), source: sourceName, status })}\n`); },
     warning(message) { output.write(`${JSON.stringify({ event: 'warning', message })}\n`); },
     progress(progress) { output.write(`${JSON.stringify(progressJson('progress', progress))}\n`); },
-    finished(summary) { output.write(`${JSON.stringify({ ...progressJson('summary', summary), unmapped_columns: summary.unmappedColumns ?? [] })}\n`); },
+    finished(summary) { output.write(`${JSON.stringify(summaryJson(summary))}\n`); },
   };
 }
 
