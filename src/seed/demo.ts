@@ -1,5 +1,7 @@
 // Demo data for a new installation: campaigns across funds and currencies, with approved and pending
-// donations made through the same intake and approval paths the API uses, so totals are real.
+// donations made through the same intake and approval paths the API uses, so totals are real; beside them three
+// real Games Done Quick events with their real donations (gdq-events.ts), so the dashboard and analytics show real
+// figures on first sight.
 import type { Database } from '../db/database.ts';
 import { createCampaign, type CampaignInput } from '../campaigns/campaigns.ts';
 import { receiveDonation } from '../donations/donations.ts';
@@ -7,6 +9,7 @@ import { changeStatus } from '../donations/queries.ts';
 import { findCampaign } from '../campaigns/queries.ts';
 import { formatAmount } from '../money/index.ts';
 import type { ChangeFeed } from '../events/changes.ts';
+import { seedGdqEvents } from './gdq-events.ts';
 
 const DEMO_CAMPAIGNS: readonly (CampaignInput & { amountsMinor: readonly bigint[] })[] = [
   { slug: 'zakat-fitrah-1448', name: 'Zakat al-Fitr 1448', fund: 'zakat', currency: 'IDR', goal: '500000000.00', status: 'active',
@@ -52,5 +55,6 @@ export async function seedDemoData(database: Database, feed: ChangeFeed): Promis
     });
     approved += changed.length;
   }
-  return { campaigns: DEMO_CAMPAIGNS.length, donations, approved };
+  const events = await seedGdqEvents(database, feed);
+  return { campaigns: DEMO_CAMPAIGNS.length + events.campaigns, donations: donations + events.imported + events.pending, approved: approved + events.imported };
 }
