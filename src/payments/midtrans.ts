@@ -86,7 +86,15 @@ export function midtransProvider(settings: MidtransSettings, callTimeoutMs: numb
       const verified = settings.serverKeys.some((key) => sameHex(midtransSignature(orderId, statusCode, grossAmount, key), signatureKey.toLowerCase()));
       if (!verified) throw signatureInvalid('midtrans', 'signature_key matches no configured server key');
       // The notification only says "look": the status API says what is true now.
-      const status = await confirmedStatus(orderId);
+      return eventOf(orderId, await confirmedStatus(orderId));
+    },
+    async status({ reference }) {
+      const status = await confirmedStatus(reference);
+      return { event: eventOf(reference, status), raw: Buffer.from(JSON.stringify(status)) };
+    },
+  };
+
+  function eventOf(orderId: string, status: Record<string, unknown>): PaymentEvent {
       const kind = midtransKind(status.transaction_status, status.fraud_status);
       const transactionId = typeof status.transaction_id === 'string' ? status.transaction_id : orderId;
       const refunded = typeof status.refund_amount === 'string' ? unitsFromMajor(status.refund_amount, 0) : undefined;
@@ -101,6 +109,5 @@ export function midtransProvider(settings: MidtransSettings, callTimeoutMs: numb
         currency: typeof status.currency === 'string' ? status.currency : 'IDR',
         fullRefund: status.transaction_status === 'refund',
       };
-    },
-  };
+  }
 }

@@ -50,6 +50,11 @@ export interface PaymentProvider {
   create(order: CheckoutOrder): Promise<CreatedPayment>;
   /** Verifies and reads a webhook; throws AppError webhook_signature_invalid (401) when it does not verify. */
   verify(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): Promise<PaymentEvent>;
+  /**
+   * Asks the provider's status API about a payment whose webhook has not come (the reconciliation sweep):
+   * the event the provider would have sent, and the raw answer to store with it.
+   */
+  status(payment: { providerPaymentId: string; reference: string }): Promise<{ event: PaymentEvent; raw: Buffer }>;
 }
 
 /** The provider could not be reached or failed (5xx, timeout): 503, retry later with the same key. */

@@ -13,6 +13,8 @@ import { Checkout, paymentJson, type CheckoutInput } from './checkout.ts';
 import type { PaymentProvider } from './provider.ts';
 import { findPaymentById, recordRefusal } from './queries.ts';
 import { applyEvent } from './webhooks.ts';
+import { startSweep, sweepPayments } from './sweep.ts';
+import { requireRole } from '../http/auth.ts';
 import { stripeProvider } from './stripe.ts';
 import { midtransProvider } from './midtrans.ts';
 import { xenditProvider } from './xendit.ts';
@@ -106,6 +108,18 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.params.id}"`);
     return { providers: [...providers.keys()].filter((name) => supportsCurrency(name, campaign.currency)) };
   });
+
+  const settings = context.config.paymentProviders;
+  const stopSweep = startSweep(context, providers, settings.sweepIntervalMs, settings.sweepAgeMs);
+  app.addHook('onClose', async () => stopSweep());
+  app.post<{ Querystring: { age_ms?: number } }>('/api/payments/sweep', {
+    preHandler: requireRole('staff', context.database, context.config.adminTokenSha256),
+    schema: {
+      summary: 'Ask the providers now about payments still open (staff); the same runs on a timer', tags: ['payments'], security: [{ bearer: [] }],
+      querystring: { type: 'object', additionalProperties: false, properties: { age_ms: { type: 'integer', minimum: 0, maximum: 7 * 86_400_000 } } },
+      response: { 200: { type: 'object', additionalProperties: true }, 401: problemResponse, 403: problemResponse },
+    },
+  }, async (request) => sweepPayments(context, providers, request.query.age_ms ?? settings.sweepAgeMs));
 
   await app.register(async (scope) => webhookRoutes(scope, context, providers));
 }

@@ -22,6 +22,9 @@ export interface PaymentProvidersConfig {
   readonly callTimeoutMs: number;
   /** How long a checkout holds the right to call the provider for its payment (a crash frees it after this). */
   readonly leaseMs: number;
+  /** How often each process asks providers about payments still open (0: never), and after how long open. */
+  readonly sweepIntervalMs: number;
+  readonly sweepAgeMs: number;
 }
 
 /** The providers a campaign offers: those configured, in a fixed order. */
@@ -84,5 +87,7 @@ export function parsePaymentProviders(env: Environment): PaymentProvidersConfig 
     publicUrl: baseUrl(env, 'AMANAH_PUBLIC_URL', 'http://localhost:3000'),
     callTimeoutMs: integer(env, 'PAYMENT_CALL_TIMEOUT_MS', 10_000, 100, 120_000),
     leaseMs: integer(env, 'PAYMENT_CHECKOUT_LEASE_MS', 30_000, 1_000, 600_000),
+    sweepIntervalMs: integer(env, 'PAYMENT_SWEEP_INTERVAL_MS', 300_000, 0, 86_400_000),
+    sweepAgeMs: integer(env, 'PAYMENT_SWEEP_AGE_MS', 900_000, 0, 7 * 86_400_000),
   });
 }

@@ -80,6 +80,20 @@ export function stripeProvider(settings: StripeSettings, callTimeoutMs: number):
         throw classify(error);
       }
     },
+    async status({ providerPaymentId }) {
+      let session;
+      try {
+        session = await stripe.checkout.sessions.retrieve(providerPaymentId);
+      } catch (error) {
+        throw classify(error);
+      }
+      // The session as it is now, read as the event that would have said so.
+      const type = session.status === 'expired' ? 'checkout.session.expired'
+        : session.status === 'complete' ? (session.payment_status === 'unpaid' ? 'checkout.session.completed' : 'checkout.session.async_payment_succeeded') : 'checkout.session.open';
+      const object = session as unknown as StripeObject;
+      const event = stripeEventOf({ id: `status:${session.id}:${session.status}:${session.payment_status}`, type, data: { object } });
+      return { event, raw: Buffer.from(JSON.stringify(session)) };
+    },
     async verify(rawBody, headers): Promise<PaymentEvent> {
       const signature = headerOf(headers, 'stripe-signature');
       if (signature === undefined) throw signatureInvalid('stripe', 'no Stripe-Signature header');

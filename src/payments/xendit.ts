@@ -62,7 +62,21 @@ export function xenditProvider(settings: XenditSettings, callTimeoutMs: number):
       // Every token is compared, so the time taken does not say which one (or whether any) matched.
       const matches = settings.callbackTokens.map((expected) => sameToken(expected, token));
       if (!matches.includes(true)) throw signatureInvalid('xendit', 'x-callback-token matches no configured token');
-      const body = jsonBody('xendit', rawBody);
+      return eventOf(jsonBody('xendit', rawBody));
+    },
+    async status({ providerPaymentId }) {
+      let invoice;
+      try {
+        invoice = await withTimeout('xendit', callTimeoutMs, invoices.getInvoiceById({ invoiceId: providerPaymentId }));
+      } catch (error) {
+        throw classify(error);
+      }
+      const body = { id: invoice.id, external_id: invoice.externalId, status: invoice.status, amount: invoice.amount, currency: invoice.currency };
+      return { event: eventOf(body), raw: Buffer.from(JSON.stringify(body)) };
+    },
+  };
+
+  function eventOf(body: Record<string, unknown>): PaymentEvent {
       const status = String(body.status ?? '');
       const currency = typeof body.currency === 'string' ? body.currency : 'IDR';
       const paid = body.paid_amount ?? body.amount;
@@ -77,6 +91,5 @@ export function xenditProvider(settings: XenditSettings, callTimeoutMs: number):
         amountUnits: unitsFromMajor(paid, decimalsOf(currency)),
         currency,
       };
-    },
-  };
+  }
 }

@@ -153,6 +153,16 @@ export async function startGateway(): Promise<Gateway> {
       }
       if (gateway.down) return json(response, 503, { error: { type: 'api_error', message: 'gateway down' } });
       if (request.method === 'POST' && url.pathname === '/v1/checkout/sessions') return stripeCreate(request, response);
+      const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(url.pathname);
+      if (request.method === 'GET' && session) {
+        const found = gateway.stripe.get(decodeURIComponent(session[1]!));
+        return found ? json(response, 200, { object: 'checkout.session', ...found }) : json(response, 404, { error: { type: 'invalid_request_error', message: 'No such session' } });
+      }
+      const invoice = /^\/v2\/invoices\/([^/]+)$/.exec(url.pathname);
+      if (request.method === 'GET' && invoice) {
+        const found = gateway.xendit.get(decodeURIComponent(invoice[1]!));
+        return found ? json(response, 200, xenditJson(found)) : json(response, 404, { error_code: 'INVOICE_NOT_FOUND_ERROR', message: 'not found' });
+      }
       if (request.method === 'POST' && url.pathname === '/snap/v1/transactions') return snapCreate(request, response);
       const status = /^\/v2\/([^/]+)\/status$/.exec(url.pathname);
       if (request.method === 'GET' && status) return snapStatus(decodeURIComponent(status[1]!), response);

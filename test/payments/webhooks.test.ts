@@ -12,6 +12,10 @@ import { createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../help
 import { bearer, createCampaign, type TestApp } from '../helpers/app.ts';
 import { startGateway, gatewayEnvironment, STRIPE_SECRETS, type Gateway } from './gateway-server.ts';
 
+async function outcomeOf(response: Response): Promise<string> {
+  return ((await response.json()) as { outcome: string }).outcome;
+}
+
 describe('payments: checkout and webhooks against a loopback gateway', () => {
   let gateway: Gateway;
   let testDatabase: TestDatabase;
@@ -71,16 +75,16 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     const completed = { ...session, status: 'complete', payment_status: 'paid' };
     const delivered = await gateway.sendStripe('checkout.session.completed', completed, { id: 'evt_completed_1' });
     assert.equal(delivered.status, 200, await delivered.clone().text());
-    assert.equal((await delivered.json()).outcome, 'applied');
+    assert.equal(await outcomeOf(delivered), 'applied');
     assert.equal((await donation(body.donation.id)).status, 'approved');
     const duplicate = await gateway.sendStripe('checkout.session.completed', completed, { id: 'evt_completed_1' });
-    assert.equal((await duplicate.json()).outcome, 'duplicate');
+    assert.equal(await outcomeOf(duplicate), 'duplicate');
     const stale = await gateway.sendStripe('checkout.session.expired', { ...session, status: 'expired' });
-    assert.equal((await stale.json()).outcome, 'stale');
+    assert.equal(await outcomeOf(stale), 'stale');
     assert.equal((await donation(body.donation.id)).status, 'approved');
     assert.deepEqual((await history(body.donation.id)).map((row) => row.to_status), ['approved']);
     const refund = await gateway.sendStripe('charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: session.payment_intent, amount: 2500, amount_refunded: 2500, refunded: true, currency: 'usd' });
-    assert.equal((await refund.json()).outcome, 'applied');
+    assert.equal(await outcomeOf(refund), 'applied');
     assert.equal((await donation(body.donation.id)).status, 'refunded');
     assert.equal((await payment(body.payment.id)).status, 'refunded');
   });
@@ -91,7 +95,7 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     const forged = await gateway.sendStripe('checkout.session.completed', paid, { secret: 'whsec_not_ours_0000' });
     assert.equal(forged.status, 401);
     assert.match(forged.headers.get('content-type') ?? '', /application\/problem\+json/);
-    assert.equal((await forged.json()).code, 'webhook_signature_invalid');
+    assert.equal(((await forged.json()) as { code: string }).code, 'webhook_signature_invalid');
     const old = await gateway.sendStripe('checkout.session.completed', paid, { timestamp: Math.floor(Date.now() / 1000) - 301 });
     assert.equal(old.status, 401);
     const missing = await fetch(`${gateway.target}/api/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -107,7 +111,7 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
   test('a payment of another amount or currency is held for staff with the reason, never approved', async () => {
     const { body, session } = await stripeCheckout('30.00');
     const response = await gateway.sendStripe('checkout.session.completed', { ...session, payment_status: 'paid', amount_total: 300 });
-    assert.equal((await response.json()).outcome, 'held');
+    assert.equal(await outcomeOf(response), 'held');
     const held = await payment(body.payment.id);
     assert.equal(held.status, 'held');
     assert.match(held.status_reason, /300 USD.*3000 USD/);
@@ -158,7 +162,7 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     assert.equal(settled.status, 200, await settled.clone().text());
     assert.equal(gateway.calls.snapStatus, statusCalls + 1);
     assert.equal((await donation(given.id)).status, 'approved');
-    assert.equal((await (await gateway.sendMidtrans(orderId)).json()).outcome, 'duplicate');
+    assert.equal(await outcomeOf(await gateway.sendMidtrans(orderId)), 'duplicate');
   });
 
   test('Midtrans: what Get Status says wins over the notification; an amount that differs is held', async () => {
@@ -212,7 +216,8 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
         ? [...gateway.stripe.values()].filter((session) => session.client_reference_id === `amanah-${id}`)
         : [...gateway.xendit.values()].filter((invoice) => invoice.external_id === `amanah-${id}`);
       assert.equal(made.length, 1, provider);
-      assert.equal(resumed.json().payment.payment_url, made[0]!.url ?? (made[0] as { invoice_url: string }).invoice_url);
+      const made0 = made[0] as { url?: string; invoice_url?: string };
+      assert.equal(resumed.json().payment.payment_url, made0.url ?? made0.invoice_url);
     }
   });
 
@@ -225,10 +230,29 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     const forged = await gateway.sendXendit({ ...invoice, status: 'PAID' }, { token: 'guessed' });
     assert.equal(forged.status, 401);
     const paid = await gateway.sendXendit({ ...invoice, status: 'PAID' });
-    assert.equal((await paid.json()).outcome, 'applied');
-    assert.equal((await (await gateway.sendXendit({ ...invoice, status: 'PAID' })).json()).outcome, 'duplicate');
-    assert.equal((await (await gateway.sendXendit({ ...invoice, status: 'EXPIRED' })).json()).outcome, 'stale');
+    assert.equal(await outcomeOf(paid), 'applied');
+    assert.equal(await outcomeOf(await gateway.sendXendit({ ...invoice, status: 'PAID' })), 'duplicate');
+    assert.equal(await outcomeOf(await gateway.sendXendit({ ...invoice, status: 'EXPIRED' })), 'stale');
     assert.equal((await donation(given.id)).status, 'approved');
     assert.equal((await payment(created.id)).status, 'paid');
+  });
+
+  test('a webhook that never arrives: the sweep asks each status API and settles; the late webhook then changes nothing', async () => {
+    const { body, session } = await stripeCheckout();
+    Object.assign(session, { status: 'complete', payment_status: 'paid' });
+    const midtrans = (await checkout({ campaign_id: 'iftar-idr', amount: '30000', provider: 'midtrans' })).json();
+    gateway.snap.get(`amanah-${midtrans.donation.id}`)!.transaction_status = 'settlement';
+    const xendit = (await checkout({ campaign_id: 'iftar-idr', amount: '35000', provider: 'xendit' })).json();
+    const invoice = [...gateway.xendit.values()].find((item) => item.external_id === `amanah-${xendit.donation.id}`)!;
+    invoice.status = 'PAID';
+    const swept = await app.inject({ method: 'POST', url: '/api/payments/sweep?age_ms=0', headers: bearer(staffToken) });
+    assert.equal(swept.statusCode, 200, swept.body);
+    assert.equal(swept.json().failed, 0);
+    for (const id of [body.donation.id, midtrans.donation.id, xendit.donation.id]) assert.equal((await donation(id)).status, 'approved', id);
+    assert.equal(await outcomeOf(await gateway.sendStripe('checkout.session.completed', { ...session })), 'stale');
+    assert.equal(await outcomeOf(await gateway.sendXendit({ ...invoice, status: 'PAID' })), 'duplicate');
+    assert.deepEqual((await history(body.donation.id)).map((row) => row.to_status), ['approved']);
+    const anonymous = await app.inject({ method: 'POST', url: '/api/payments/sweep' });
+    assert.equal(anonymous.statusCode, 401);
   });
 });
