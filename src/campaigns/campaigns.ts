@@ -6,6 +6,7 @@ import type { Database } from '../db/database.ts';
 import { isoOrNull, parseTimestamp } from '../http/format.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import type { ChangeFeed } from '../events/changes.ts';
+import { appendAudit, type AuditActor } from '../audit/queries.ts';
 import {
   campaignHasDonations, insertCampaign, lockCampaign, updateCampaign,
   type CampaignChanges, type CampaignRow, type CampaignStatus, type Fund,
@@ -88,7 +89,7 @@ export interface CampaignInput {
   status?: CampaignStatus; starts_at?: string | null; ends_at?: string | null;
 }
 
-export async function createCampaign(db: Database, feed: ChangeFeed, input: CampaignInput): Promise<CampaignRow> {
+export async function createCampaign(db: Database, feed: ChangeFeed, input: CampaignInput, actor?: AuditActor): Promise<CampaignRow> {
   const code = currency(input.currency);
   const startsAt = timestamp('starts_at', input.starts_at);
   const endsAt = timestamp('ends_at', input.ends_at);
@@ -101,6 +102,8 @@ export async function createCampaign(db: Database, feed: ChangeFeed, input: Camp
         currency: code, goalMinor: goal, status: input.status ?? 'draft', startsAt, endsAt,
       });
       changes.campaign(campaign.id);
+      // The audit row commits with the campaign or not at all (issue 12).
+      if (actor) await appendAudit(tx, { actor, action: 'campaign.create', target: `campaign:${campaign.id}`, detail: { slug: campaign.slug, input } });
       return campaign;
     });
   } catch (error) {
@@ -112,7 +115,7 @@ export async function createCampaign(db: Database, feed: ChangeFeed, input: Camp
 export type CampaignPatch = Partial<Omit<CampaignInput, 'slug'>>;
 
 /** Applies a patch under a row lock, so a concurrent patch or donation sees one state or the other. */
-export async function patchCampaign(db: Database, feed: ChangeFeed, idOrSlug: string, patch: CampaignPatch): Promise<CampaignRow> {
+export async function patchCampaign(db: Database, feed: ChangeFeed, idOrSlug: string, patch: CampaignPatch, actor?: AuditActor): Promise<CampaignRow> {
   return feed.transaction(db, async (tx, changeSet) => {
     const campaign = await lockCampaign(tx, idOrSlug);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${idOrSlug}"`);
@@ -143,6 +146,7 @@ export async function patchCampaign(db: Database, feed: ChangeFeed, idOrSlug: st
     }
     if (Object.keys(changes).length === 0) return campaign;
     changeSet.campaign(campaign.id);
+    if (actor) await appendAudit(tx, { actor, action: 'campaign.update', target: `campaign:${campaign.id}`, detail: { slug: campaign.slug, patch, from_status: campaign.status } });
     return updateCampaign(tx, campaign.id, changes);
   });
 }

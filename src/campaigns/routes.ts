@@ -57,7 +57,7 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
       body: createCampaignBody, response: { 201: { $ref: 'Campaign#' }, 400: problemResponse, 401: problemResponse, 403: problemResponse, 409: problemResponse, 422: problemResponse },
     },
   }, async (request, reply) => {
-    const campaign = await createCampaign(database, changes, request.body);
+    const campaign = await createCampaign(database, changes, request.body, request.principal);
     reply.code(201).header('location', `/api/campaigns/${campaign.id}`);
     return campaignJson(campaign);
   });
@@ -69,5 +69,5 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
       params: campaignParams, body: patchCampaignBody,
       response: { 200: { $ref: 'Campaign#' }, 400: problemResponse, 401: problemResponse, 403: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse },
     },
-  }, async (request) => campaignJson(await patchCampaign(database, changes, request.params.id, request.body)));
+  }, async (request) => campaignJson(await patchCampaign(database, changes, request.params.id, request.body, request.principal)));
 }

@@ -132,7 +132,7 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   const applyGroups = async (tx: Queryable) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
-      const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice });
+      const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice, audit: auditOf(actor, to) });
       for (const row of changed) {
         const id = String(row.id);
         changedRows.set(id, row);
@@ -165,6 +165,12 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
     const from = ALLOWED_FROM[request.to];
     return new AppError('donation_status_conflict', `donation ${request.id} is ${current.status}; only a ${from} donation can become ${request.to}`, { current_status: current.status });
   });
+}
+
+/** A staff token's change (actor `token:<id>:<name>`, http/auth.ts) is audited in its own statement; others are not. */
+function auditOf(actor: string, to: TargetStatus): { action: string; tokenId: string; name: string } | undefined {
+  const match = /^token:([^:]{1,40}):(.*)$/s.exec(actor);
+  return match ? { action: `donation.${to}`, tokenId: match[1]!, name: match[2]!.slice(0, 200) } : undefined;
 }
 
 /**

@@ -128,6 +128,12 @@ export interface StatusChange {
   keys?: readonly StatusChangeKey[] | undefined;
   /** Sends the change notice (events/changes.ts) from the statement itself: no separate round trip for it. */
   notice?: ChangeNotice | undefined;
+  /**
+   * Writes one audit_log row for the whole statement (issue 12) when the actor is a staff token: the batch's
+   * donations, count and reason in `detail`. One insert per statement, not per donation, so a group-committed
+   * batch of 500 approvals costs one more row, written and committed with the change itself.
+   */
+  audit?: { action: string; tokenId: string; name: string } | undefined;
 }
 
 /** Where and as whom a statement publishes its change notice; past `idsMax` ids a list reads "all". */
@@ -246,6 +252,13 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
          left join ledger_entries e on $6::bigint < 0 and e.id = d.ledger_entry_id
         where $6::bigint <> 0
      )${postingCtes({ kind: `case when $6::bigint > 0 then 'approval' else 'refund' end`, sign: '$6::bigint', importId: 'null::bigint' })}
+     , audit as (
+       -- A data-modifying CTE runs whether or not it is read; with no audit asked for, it selects nothing.
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $14, $15, $13, case when count(*) = 1 then 'donation:' || min(id) end,
+              json_build_object('donation_ids', json_agg(id::text order by id), 'count', count(*), 'reason', $5::text)::jsonb
+         from changed where $13::text is not null having count(*) > 0
+     )
      , notice as materialized (
        -- The same payload as ChangeSet.toEvent; delivered, like any NOTIFY, only if this statement commits.
        select pg_notify($10, json_build_object(
@@ -258,7 +271,8 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
      select ${DONATION_COLUMNS}, (select count(*) from notice) as notices from changed d`,
     [change.ids, change.from, change.to, change.actor, change.reason, sign,
       (change.keys ?? []).map((k) => k.donationId), (change.keys ?? []).map((k) => k.key), (change.keys ?? []).map((k) => k.requestSha256Hex),
-      change.notice?.channel ?? null, change.notice?.origin ?? null, change.notice?.idsMax ?? 0],
+      change.notice?.channel ?? null, change.notice?.origin ?? null, change.notice?.idsMax ?? 0,
+      change.audit?.action ?? null, change.audit?.tokenId ?? null, change.audit?.name ?? null],
   );
   return rows;
 }

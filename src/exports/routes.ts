@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { requireRole } from '../http/auth.ts';
+import { appendAudit } from '../audit/queries.ts';
 import { EXPORT_STATUSES } from './queries.ts';
 import { resolveExportFilter, writeDonationsCsv, type ExportRequest } from './exports.ts';
 
@@ -46,6 +47,13 @@ export async function exportRoutes(app: FastifyInstance, context: AppContext): P
       throw new AppError('overloaded', `${EXPORTS_CONCURRENT_MAX} exports are already running; retry later`, {}, EXPORT_RETRY_AFTER_SECONDS);
     }
     running += 1;
+    // Written at the moment the export starts: who downloaded which donations, and with what filter.
+    try {
+      if (request.principal) await appendAudit(database, { actor: request.principal, action: 'export.donations', target: null, detail: { query: request.query } });
+    } catch (error) {
+      running -= 1;
+      throw error;
+    }
     const body = new PassThrough();
     const started = performance.now();
     // Once the 200 is sent a failure can only cut the response short: the chunked body then has no final

@@ -20,6 +20,7 @@ import type { Database } from '../db/database.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { actorOf, requireRole } from '../http/auth.ts';
+import { appendAudit } from '../audit/queries.ts';
 import { isMappingError, parseMapSpec } from './mapping.ts';
 import type { ImportFormat } from './parse.ts';
 import { checkImport, IMPORT_BATCH_ROWS_DEFAULT, IMPORT_WRITERS_DEFAULT, isImportError, runImport, type CheckedImport, type ImportRequest } from './pipeline.ts';
@@ -167,6 +168,8 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
       campaignId: checkedImport.campaign?.id ?? null, status: 'receiving', format, sourceName: importRequest.sourceName,
       options: importRequest.options, actor: importRequest.actor, bytesTotal: importRequest.bytesTotal,
     });
+    // The import row was written in autocommit; its audit row follows at once (issue 12).
+    if (request.principal) await appendAudit(database, { actor: request.principal, action: 'import.create', target: `import:${run.id}`, detail: { format, source_name: importRequest.sourceName, campaign_id: checkedImport.campaign ? String(checkedImport.campaign.id) : null } });
     mkdirSync(uploads, { recursive: true });
     const path = join(uploads, `${run.id}-${process.pid}.${format}`);
     const limit = new ByteLimit(IMPORT_UPLOAD_BYTES_MAX);
