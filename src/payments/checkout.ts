@@ -59,7 +59,8 @@ export class Checkout {
     this.#providers = providers;
   }
 
-  async submit(key: string, input: CheckoutInput): Promise<CheckoutResult> {
+  /** `beforeNew` runs once a request is known to be a new checkout (not a retry of a key): the rate limit. */
+  async submit(key: string, input: CheckoutInput, beforeNew: () => Promise<void> = async () => {}): Promise<CheckoutResult> {
     const { database, caches, config } = this.#context;
     const provider = this.#providers.get(input.provider);
     if (!provider) {
@@ -70,6 +71,7 @@ export class Checkout {
       throw new AppError('idempotency_key_reused', `Idempotency-Key "${key}" was used for another checkout (payment ${existing.id})`);
     }
     if (existing && existing.status !== 'creating') return this.#answer(existing, false);
+    if (!existing) await beforeNew();
     const campaign = await caches.campaigns.get(input.campaign_id);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${input.campaign_id}"`);
     const currency = input.currency ?? campaign.currency;

@@ -14,6 +14,7 @@ import type { PaymentProvider } from './provider.ts';
 import { findPaymentById, recordRefusal } from './queries.ts';
 import { applyEvent } from './webhooks.ts';
 import { startSweep, sweepPayments } from './sweep.ts';
+import { CheckoutRateLimiter } from './rate-limit.ts';
 import { requireRole } from '../http/auth.ts';
 import { stripeProvider } from './stripe.ts';
 import { midtransProvider } from './midtrans.ts';
@@ -64,6 +65,8 @@ const checkoutBody = {
 export async function paymentRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const providers = createProviders(context.config.paymentProviders);
   const checkout = new Checkout(context, providers);
+  const limiter = new CheckoutRateLimiter(context.config.paymentProviders.rateLimits, context.config.cache.redisUrl);
+  app.addHook('onClose', async () => limiter.close());
 
   app.post<{ Body: CheckoutInput; Headers: { 'idempotency-key'?: string } }>('/api/checkout', {
     preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
@@ -74,12 +77,12 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
       response: {
         200: { type: 'object', properties: { payment: paymentSchema, donation: { $ref: 'Donation#' } } },
         201: { type: 'object', properties: { payment: paymentSchema, donation: { $ref: 'Donation#' } } },
-        400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse, 502: problemResponse, 503: problemResponse,
+        400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse, 429: problemResponse, 502: problemResponse, 503: problemResponse,
       },
     },
   }, async (request, reply) => {
     const key = checkIdempotencyKey(request.headers['idempotency-key']);
-    const result = await checkout.submit(key, request.body);
+    const result = await checkout.submit(key, request.body, () => limiter.take(request.ip, request.body.donor_email));
     if (result.created) reply.code(201).header('location', `/api/payments/${result.payment.id}`);
     else reply.header('idempotent-replayed', 'true');
     return { payment: result.payment, donation: result.donation };

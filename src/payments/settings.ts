@@ -25,6 +25,8 @@ export interface PaymentProvidersConfig {
   /** How often each process asks providers about payments still open (0: never), and after how long open. */
   readonly sweepIntervalMs: number;
   readonly sweepAgeMs: number;
+  /** New checkouts allowed per IP and per email in each window (0: no limit of that kind). */
+  readonly rateLimits: { readonly perIpMax: number; readonly perEmailMax: number; readonly windowSeconds: number };
 }
 
 /** The providers a campaign offers: those configured, in a fixed order. */
@@ -89,5 +91,10 @@ export function parsePaymentProviders(env: Environment): PaymentProvidersConfig 
     leaseMs: integer(env, 'PAYMENT_CHECKOUT_LEASE_MS', 30_000, 1_000, 600_000),
     sweepIntervalMs: integer(env, 'PAYMENT_SWEEP_INTERVAL_MS', 300_000, 0, 86_400_000),
     sweepAgeMs: integer(env, 'PAYMENT_SWEEP_AGE_MS', 900_000, 0, 7 * 86_400_000),
+    rateLimits: Object.freeze({
+      perIpMax: integer(env, 'CHECKOUT_RATE_PER_IP_MAX', 20, 0, 1_000_000),
+      perEmailMax: integer(env, 'CHECKOUT_RATE_PER_EMAIL_MAX', 5, 0, 1_000_000),
+      windowSeconds: integer(env, 'CHECKOUT_RATE_WINDOW_SECONDS', 300, 1, 86_400),
+    }),
   });
 }

@@ -25,7 +25,7 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
 
   before(async () => {
     gateway = await startGateway();
-    testDatabase = await createTestDatabase(gatewayEnvironment(gateway));
+    testDatabase = await createTestDatabase({ ...gatewayEnvironment(gateway), CHECKOUT_RATE_PER_IP_MAX: '0', CHECKOUT_RATE_PER_EMAIL_MAX: '0' });
     app = await buildApp({ config: testDatabase.config, database: testDatabase.database });
     await app.listen({ port: 0, host: '127.0.0.1' });
     gateway.target = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
