@@ -78,7 +78,7 @@ describe('amanah CLI', () => {
     assert.equal(run('migrate').code, 0);
     const first = run('seed');
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /6 campaigns, \d+ donations \(\d+ newly approved\)/);
+    assert.match(first.stdout, /9 campaigns, \d+ donations \(\d+ newly approved\)/);
     assert.match(run('seed').stdout, /\(0 newly approved\)/);
     const verify = run('verify');
     assert.equal(verify.code, 0, verify.stderr);
