@@ -170,10 +170,14 @@ export interface StatusChangeKey {
  *
  * Measured with bench/approvals.ts (64 clients, 5 s a case; figures and load in README, Figures), slowest of
  * the 50-campaign cases (1 or 2 processes × 1, 2 or 4 batches in flight) ÷ 1 campaign, 1 process, 1 in flight:
- * - as it was: 57 approvals/s, p99 4,048 ms at 2 processes and 4 in flight, 23 deadlocks over the run; 0.013.
- * - campaigns locked in order (this CTE), NOTIFY and COMMIT still separate round trips: 1,444/s, p99 197 ms,
- *   0 deadlocks; 1.03. Two processes: 0.50 of one (they halve the batches, and each holds the locks longer).
- * - locked in order and the notice in the statement, one round trip (this): see README; 0 deadlocks.
+ * - as it was: 57 approvals/s, p99 4,048 ms at 2 processes and 4 in flight, 23 deadlocks in the run (load
+ *   0.4–3.9); 0.013. Again at load 6–8: 284/s, p99 2,338 ms, 22 deadlocks; 0.13.
+ * - campaigns locked in order (this CTE), BEGIN/NOTIFY/COMMIT still round trips of their own (load 4–7):
+ *   1,444/s, p99 197 ms, 0 deadlocks; 1.03, but two processes only 0.50 of one (each holds the locks across
+ *   the NOTIFY and COMMIT round trips, and two processes halve the batches).
+ * - the notice in the statement, autocommit, rows returned (no read before or after: this), at load 8–10:
+ *   914/s at worst, p99 87–320 ms, 0 deadlocks; 0.60, two processes ≥ 0.47 of one. Run after run the
+ *   single cases moved ±50% on that load; the lock order removes the deadlocks, the round trips the waits.
  * A separate `select … for no key update` statement first would add a round trip inside the lock window for
  * no gain over the CTE; sorting only the totals update (no up-front lock) leaves the donation and
  * campaign_donors rows, locked earlier in the statement, in no fixed order across batches.
