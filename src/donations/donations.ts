@@ -108,9 +108,10 @@ export interface TransitionRequest {
 
 /**
  * Applies many status changes in one transaction: one changeStatus statement per distinct (target, actor,
- * reason), each publishing its own change notice, one commit (one statement alone needs no BEGIN/COMMIT). Each request is answered alone: the changed donation, 404, or 409
- * when the donation was not in the status the change needs (including when an earlier request in the same
- * batch, or another process, changed it first). A request with an Idempotency-Key that retries a stored
+ * reason), each publishing its own change notice, one commit (one statement alone needs no BEGIN/COMMIT).
+ * Each request is answered alone: the changed donation, 404, or 409 when the donation was not in the status
+ * the change needs (including when an earlier request in the same batch, or another process, changed it
+ * first). A request with an Idempotency-Key that retries a stored
  * change is answered 200 with the donation as that change left it (transition-keys.ts); the key lookups cost a
  * round trip only for batches that carry keys. Batching matters because NOTIFY serialises commits in
  * PostgreSQL: one approval per transaction topped out near 460/s on this machine.
