@@ -27,6 +27,7 @@ export const ErrorCodes = {
   donation_not_found: { status: 404, title: 'No such donation' },
   import_not_found: { status: 404, title: 'No such import' },
   ledger_entry_not_found: { status: 404, title: 'No such ledger entry' },
+  token_not_found: { status: 404, title: 'No such active token' },
   not_found: { status: 404, title: 'No such resource' },
   slug_taken: { status: 409, title: 'The slug is already in use' },
   idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with another request' },

@@ -23,6 +23,7 @@ import { exportRoutes } from '../exports/routes.ts';
 import { analyticsRoutes } from '../analytics/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { paymentRoutes } from '../payments/routes.ts';
+import { consoleRoutes } from '../console/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
@@ -166,5 +167,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => analyticsRoutes(scope, context));
   await app.register(async (scope) => ledgerRoutes(scope, context));
   await app.register(async (scope) => paymentRoutes(scope, context));
+  await app.register(async (scope) => consoleRoutes(scope, context));
   return app;
 }
