@@ -44,12 +44,17 @@ export async function findPaymentById(db: Queryable, id: bigint): Promise<Paymen
   return rows[0];
 }
 
-/** The payment an event names: by the provider's id, then the intent (Stripe refunds), then amanah's reference. */
+/**
+ * The payment an event names: by the provider's id, then the intent (Stripe refunds), then amanah's reference.
+ * Three indexed branches, not one OR: with an OR over three columns (some null) the planner scanned every
+ * payment, and 64 concurrent webhooks over 30,000 payments ran at 96/s (bench/webhooks.ts) instead of thousands.
+ */
 export async function findPaymentOfEvent(db: Queryable, event: PaymentEvent): Promise<PaymentRow | undefined> {
   const { rows } = await db.query<PaymentRow>(
-    `${SELECT_PAYMENT} where p.provider = $1
-       and ((p.provider_payment_id = $2) or (p.provider_intent_id = $3) or (p.reference = $4))
-     order by (p.provider_payment_id = $2) desc nulls last limit 1`,
+    `(${SELECT_PAYMENT} where p.provider = $1 and p.provider_payment_id = $2)
+     union all (${SELECT_PAYMENT} where p.provider = $1 and p.provider_intent_id = $3)
+     union all (${SELECT_PAYMENT} where p.provider = $1 and p.reference = $4)
+     limit 1`,
     [event.provider, event.providerPaymentId ?? null, event.intentId ?? null, event.reference ?? null],
   );
   return rows[0];
