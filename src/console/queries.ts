@@ -52,8 +52,9 @@ export interface QueueRow {
 }
 
 const ORDER: Record<QueueSort, { order: string; after: string }> = {
-  newest: { order: 'd.id desc', after: 'd.id < $12' },
-  oldest: { order: 'd.id asc', after: 'd.id > $12' },
+  // $13 (the cursor's amount) is named here too, only so its type is known when the sort does not use it.
+  newest: { order: 'd.id desc', after: 'd.id < $12 and ($13::bigint is null or true)' },
+  oldest: { order: 'd.id asc', after: 'd.id > $12 and ($13::bigint is null or true)' },
   amount_desc: { order: 'd.amount_minor desc, d.id desc', after: '(d.amount_minor, d.id) < ($13, $12)' },
   amount_asc: { order: 'd.amount_minor asc, d.id asc', after: '(d.amount_minor, d.id) > ($13, $12)' },
 };
