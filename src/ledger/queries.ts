@@ -147,6 +147,13 @@ export async function donationsOfEntry(db: Queryable, id: bigint, limit: number)
   return rows.map((row) => row.id);
 }
 
+/** The receipt and refund entries a donation names; undefined when there is no such donation. */
+export async function entriesOfDonation(db: Queryable, donationId: bigint): Promise<{ receipt: bigint | null; refund: bigint | null } | undefined> {
+  const { rows } = await db.query<{ ledger_entry_id: bigint | null; refund_entry_id: bigint | null }>(
+    'select ledger_entry_id, refund_entry_id from donations where id = $1', [donationId]);
+  return rows[0] === undefined ? undefined : { receipt: rows[0].ledger_entry_id, refund: rows[0].refund_entry_id };
+}
+
 export interface AccountRow {
   id: bigint;
   campaign_id: bigint;

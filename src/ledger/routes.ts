@@ -8,8 +8,8 @@ import { actorOf, requireRole } from '../http/auth.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { formatAmount } from '../money/index.ts';
 import { AMIL_CAPS, formatRate, parseAmilRate, type LedgerFund } from './logic.ts';
-import { amilRates, donationsOfEntry, findEntry, fundBalances, listAccounts, setAmilRate } from './queries.ts';
-import { accountListSchema, accountsQuery, amilRateBody, amilRateListSchema, amilRateParams, amilRateSchema, entryParams, entrySchema } from './schemas.ts';
+import { amilRates, donationsOfEntry, entriesOfDonation, findEntry, fundBalances, listAccounts, setAmilRate } from './queries.ts';
+import { accountListSchema, accountsQuery, amilRateBody, amilRateListSchema, amilRateParams, amilRateSchema, donationEntriesSchema, entryParams, entrySchema } from './schemas.ts';
 
 /** At most this many donation ids are listed with an entry; an import batch's entry posts thousands. */
 const ENTRY_DONATIONS_LISTED_MAX = 1000;
@@ -71,6 +71,15 @@ export async function ledgerRoutes(app: FastifyInstance, context: AppContext): P
       })),
       donation_ids: donations.map(String),
     };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/ledger/donations/:id', {
+    preHandler: staff,
+    schema: { summary: 'The entries that posted a donation (receipt) and reversed it (refund) (staff)', tags: ['ledger'], security: [{ bearer: [] }], params: entryParams, response: { 200: donationEntriesSchema, ...errors, 404: problemResponse } },
+  }, async (request) => {
+    const found = isDatabaseId(request.params.id) ? await entriesOfDonation(database, BigInt(request.params.id)) : undefined;
+    if (found === undefined) throw new AppError('donation_not_found', `no donation with id "${request.params.id}"`);
+    return { donation_id: request.params.id, receipt_entry_id: found.receipt === null ? null : String(found.receipt), refund_entry_id: found.refund === null ? null : String(found.refund) };
   });
 
   app.get<{ Querystring: { campaign?: string } }>('/api/ledger/accounts', {

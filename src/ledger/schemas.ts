@@ -75,3 +75,12 @@ export const accountListSchema = {
     },
   },
 } as const;
+
+export const donationEntriesSchema = {
+  type: 'object', required: ['donation_id', 'receipt_entry_id', 'refund_entry_id'],
+  properties: {
+    donation_id: { type: 'string' },
+    receipt_entry_id: { type: ['string', 'null'], description: 'The entry that posted it when approved; null while not approved, or refunded before the ledger' },
+    refund_entry_id: { type: ['string', 'null'], description: 'The entry that reversed it when refunded' },
+  },
+} as const;

@@ -77,6 +77,11 @@ describe('ledger postings', () => {
     assert.equal(refund.statusCode, 200, refund.body);
     const after_ = await entryOf(a[0]!);
     assert.equal(after_.ledger_entry_id, e1!.ledger_entry_id, 'the donation still names the entry that received it');
+    const traced = await t.app.inject({ url: `/api/ledger/donations/${a[0]}`, headers: bearer(t.staffToken) });
+    assert.deepEqual(traced.json(), { donation_id: a[0], receipt_entry_id: String(e1!.ledger_entry_id), refund_entry_id: String(after_.refund_entry_id) });
+    assert.equal((await t.app.inject({ url: '/api/ledger/donations/999999', headers: bearer(t.staffToken) })).json().code, 'donation_not_found');
+    assert.equal((await t.app.inject({ url: '/api/ledger/entries/999999', headers: bearer(t.staffToken) })).json().code, 'ledger_entry_not_found');
+    assert.equal((await t.app.inject({ url: `/api/ledger/donations/${a[0]}` })).statusCode, 401);
     const reversal = await entryJson(after_.refund_entry_id!);
     assert.equal(reversal.kind, 'refund');
     assert.deepEqual(reversal.donation_ids, [a[0]]);
