@@ -181,15 +181,21 @@ export async function fundBalances(db: Queryable): Promise<{ fund: string; curre
 
 /**
  * Posts an entry of explicit lines (a correction, an opening balance), asserting in code that it balances
- * before the database checks it again at commit. Locks the accounts in id order, the one order every
- * multi-account writer takes, then moves their balances and writes the lines, in one transaction.
+ * before the database checks it again at commit. One statement: locks the accounts' campaigns in id order (as
+ * every posting does, so a correction cannot deadlock with an approval), then the accounts in id order, then
+ * moves their balances and writes the lines.
  */
 export async function postEntry(db: Queryable, entry: { kind: 'reversal' | 'opening'; campaignId: bigint | null; reversesEntryId: bigint | null; memo: string }, lines: readonly LineInput[]): Promise<bigint> {
   assertBalanced(lines);
   const sorted = [...lines].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0));
   const { rows } = await db.query<{ id: bigint }>(
-    `with locked as materialized (
-       select id from ledger_accounts where id = any($5::bigint[]) order by id for no key update
+    `with campaigns_locked as materialized (
+       -- The accounts' campaigns first, in id order, as every posting takes them (changeStatus's LOCK ORDER).
+       select c.id from campaigns c where c.id in (select campaign_id from ledger_accounts where id = any($5::bigint[]))
+        order by c.id for no key update of c
+     ), locked as materialized (
+       select id from ledger_accounts where id = any($5::bigint[]) and (select count(*) from campaigns_locked) >= 0
+        order by id for no key update
      ), entry as (
        insert into ledger_entries (kind, campaign_id, reverses_entry_id, memo) values ($1, $2, $3, $4) returning id
      ), input as (
