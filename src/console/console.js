@@ -2,7 +2,7 @@
 // dashboard), reads the JSON API, and writes every text with textContent. Amounts arrive as decimal strings
 // and are formatted by Intl.NumberFormat from the string (exact, never a float); times are shown in the
 // browser's own time zone. Messages come from the page (the server's catalogue, in the viewer's language).
-/* global document, window, sessionStorage, fetch, URLSearchParams, Intl, Blob, URL */
+/* global document, window, sessionStorage, fetch, URLSearchParams, Blob */
 'use strict';
 (() => {
   const TOKEN_KEY = 'amanah.staffToken';
