@@ -45,19 +45,50 @@ export async function findPaymentById(db: Queryable, id: bigint): Promise<Paymen
 }
 
 /**
- * The payment an event names: by the provider's id, then the intent (Stripe refunds), then amanah's reference.
- * Three indexed branches, not one OR: with an OR over three columns (some null) the planner scanned every
- * payment, and 64 concurrent webhooks over 30,000 payments ran at 96/s (bench/webhooks.ts) instead of thousands.
+ * Stores an event once and finds its payment, in one round trip: `fresh` is false when (provider, event id) was
+ * stored before (a redelivery). The payment is read in the same snapshot.
  */
-export async function findPaymentOfEvent(db: Queryable, event: PaymentEvent): Promise<PaymentRow | undefined> {
-  const { rows } = await db.query<PaymentRow>(
-    `(${SELECT_PAYMENT} where p.provider = $1 and p.provider_payment_id = $2)
-     union all (${SELECT_PAYMENT} where p.provider = $1 and p.provider_intent_id = $3)
-     union all (${SELECT_PAYMENT} where p.provider = $1 and p.reference = $4)
-     limit 1`,
-    [event.provider, event.providerPaymentId ?? null, event.intentId ?? null, event.reference ?? null],
+export async function receiveEvent(db: Queryable, event: PaymentEvent, body: Buffer): Promise<{ fresh: boolean; payment: PaymentRow | undefined }> {
+  const { rows } = await db.query<PaymentRow & { fresh_count: number }>(
+    `with stored as (
+       insert into payment_events (provider, event_id, event_type, body) values ($1, $5, $6, $7)
+       on conflict do nothing returning 1),
+     found as (
+       (${SELECT_PAYMENT} where p.provider = $1 and p.provider_payment_id = $2)
+       union all (${SELECT_PAYMENT} where p.provider = $1 and p.provider_intent_id = $3)
+       union all (${SELECT_PAYMENT} where p.provider = $1 and p.reference = $4)
+       limit 1)
+     select (select count(*)::int from stored) as fresh_count, found.* from (select 1) as one left join found on true`,
+    [event.provider, event.providerPaymentId ?? null, event.intentId ?? null, event.reference ?? null, event.eventId, event.eventType, body],
   );
-  return rows[0];
+  const row = rows[0]!;
+  const { fresh_count: freshCount, ...payment } = row;
+  return { fresh: Number(freshCount) === 1, payment: payment.id === null ? undefined : payment as PaymentRow };
+}
+
+export interface PaymentMove {
+  from: readonly PaymentStatus[]; to: PaymentStatus; reason: string | null; intentId: string | null;
+  /** The event's outcome when the payment moved, and when it had already moved past. */
+  movedOutcome: string; staleOutcome: string;
+}
+
+/**
+ * Moves a payment forward, only from the statuses listed, and records the event's outcome, in one statement:
+ * the one that decides, so two events racing for one payment cannot both move it, and an older event finds it
+ * already past. True when it moved.
+ */
+export async function movePaymentForEvent(db: Queryable, id: bigint, event: PaymentEvent, move: PaymentMove): Promise<boolean> {
+  const { rows } = await db.query<{ moved: boolean }>(
+    `with moved as (
+       update payments set status = $3, status_reason = $4, provider_intent_id = coalesce($5, provider_intent_id), updated_at = now()
+       where id = $1 and status = any($2::text[]) returning id),
+     recorded as (
+       update payment_events set payment_id = $1, outcome = case when exists (select 1 from moved) then $6 else $7 end
+       where provider = $8 and event_id = $9)
+     select exists (select 1 from moved) as moved`,
+    [id, move.from, move.to, move.reason, move.intentId, move.movedOutcome, move.staleOutcome, event.provider, event.eventId],
+  );
+  return rows[0]!.moved;
 }
 
 export interface NewPayment {
@@ -105,32 +136,9 @@ export async function storeCreatedPayment(db: Queryable, id: bigint, created: Cr
   );
 }
 
-/** Stores an event once; false when (provider, event id) was already stored (a redelivery). */
-export async function insertEvent(db: Queryable, event: PaymentEvent, body: Buffer): Promise<boolean> {
-  const { rows } = await db.query(
-    `insert into payment_events (provider, event_id, event_type, body) values ($1, $2, $3, $4)
-     on conflict do nothing returning event_id`,
-    [event.provider, event.eventId, event.eventType, body],
-  );
-  return rows.length === 1;
-}
-
 export async function recordEventOutcome(db: Queryable, event: PaymentEvent, paymentId: bigint | null, outcome: string): Promise<void> {
   await db.query(`update payment_events set payment_id = $3, outcome = $4 where provider = $1 and event_id = $2`,
     [event.provider, event.eventId, paymentId, outcome]);
-}
-
-/**
- * Moves a payment forward, only from the statuses listed: the one statement that decides, so two events racing
- * for one payment cannot both move it, and an older event finds it already past.
- */
-export async function movePayment(db: Queryable, id: bigint, from: readonly PaymentStatus[], to: PaymentStatus, reason: string | null, intentId: string | null): Promise<boolean> {
-  const { rows } = await db.query(
-    `update payments set status = $3, status_reason = $4, provider_intent_id = coalesce($5, provider_intent_id), updated_at = now()
-     where id = $1 and status = any($2::text[]) returning id`,
-    [id, from, to, reason, intentId],
-  );
-  return rows.length === 1;
 }
 
 export async function recordRefusal(db: Queryable, provider: string, reason: string, remote: string | null, bodyBytes: number, bodySha256: Buffer): Promise<void> {
