@@ -15,6 +15,7 @@ import { findPaymentById, recordRefusal } from './queries.ts';
 import { applyEvent } from './webhooks.ts';
 import { startSweep, sweepPayments } from './sweep.ts';
 import { CheckoutRateLimiter } from './rate-limit.ts';
+import { giveRoutes } from './give-page.ts';
 import { requireRole } from '../http/auth.ts';
 import { stripeProvider } from './stripe.ts';
 import { midtransProvider } from './midtrans.ts';
@@ -125,6 +126,7 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
   }, async (request) => sweepPayments(context, providers, request.query.age_ms ?? settings.sweepAgeMs));
 
   await app.register(async (scope) => webhookRoutes(scope, context, providers));
+  await app.register(async (scope) => giveRoutes(scope, context, checkout, limiter, [...providers.keys()]));
 }
 
 async function webhookRoutes(scope: FastifyInstance, context: AppContext, providers: ReadonlyMap<ProviderName, PaymentProvider>): Promise<void> {
