@@ -12,6 +12,7 @@ import type { Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { seedDemoData } from './seed/demo.ts';
+import { createFirstStartToken, firstStartMessage } from './auth/first-start.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
 import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
@@ -36,6 +37,9 @@ async function prepareDatabase(config: Config): Promise<void> {
       const summary = await seedDemoData(database, new ChangeFeed());
       log(`new database: ${summary.campaigns} demo campaigns, ${summary.donations} donations`);
     }
+    // As a single process does (src/server.ts): a database that never had a token gets one, printed once.
+    const firstToken = config.adminTokenSha256 === undefined ? await createFirstStartToken(database) : undefined;
+    if (firstToken !== undefined) process.stdout.write(firstStartMessage(`http://${config.host}:${config.port}`, firstToken));
   } finally {
     await database.close();
   }
