@@ -8,14 +8,19 @@
 // period (10 s by default), and a busy event loop that misses refreshes loses a lock it still holds. A pid with
 // its start time is exact on one machine: the owner is alive or it is not, at once, with no timer, and the
 // message can name the pid. The start time (field 22 of /proc/<pid>/stat) tells a live owner from a new process
-// that was given a dead owner's pid. A folder on a network file system shared by machines is out of scope:
-// another machine's pid cannot be checked, so a lock written on another host is never taken over (the message
-// says which host and how to free it).
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// that was given a dead owner's pid. Another host's pid cannot be checked (a container recreated on the same
+// volume has a new hostname, and a network file system can be shared by machines), so for a lock written on
+// another host the owner's heartbeat decides: the owner touches the file every LOCK_REFRESH_MS, and such a lock
+// untouched for LOCK_STALE_MS is taken over; on one host the pid alone decides, at once.
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 export const LOCK_FILE_NAME = 'amanah.lock';
+/** How often the owner touches its lock, for processes on other hosts (a timer that never keeps the process up). */
+export const LOCK_REFRESH_MS = 10_000;
+/** A lock written on another host and not touched for this long is a dead owner's. */
+export const LOCK_STALE_MS = 60_000;
 
 interface Owner {
   readonly pid: number;
@@ -83,8 +88,11 @@ function startTicks(pid: number | 'self'): number | null {
   }
 }
 
-function isAlive(owner: Owner): boolean {
-  if (owner.host !== hostname()) return true;
+function isAlive(owner: Owner, path: string): boolean {
+  if (owner.host !== hostname()) {
+    const touched = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    return touched !== undefined && Date.now() - touched < LOCK_STALE_MS;
+  }
   if (!Number.isSafeInteger(owner.pid) || owner.pid <= 0) return false;
   try {
     process.kill(owner.pid, 0);
@@ -149,8 +157,9 @@ function removeStale(path: string, stale: Owner): void {
 
 /** Throws DataDirectoryLockedError when a live process owns `directory`; takes nothing (a check before work). */
 export function assertDataDirectoryFree(directory: string): void {
-  const owner = readOwner(join(directory, LOCK_FILE_NAME));
-  if (owner !== undefined && isAlive(owner)) throw new DataDirectoryLockedError(directory, owner);
+  const path = join(directory, LOCK_FILE_NAME);
+  const owner = readOwner(path);
+  if (owner !== undefined && isAlive(owner, path)) throw new DataDirectoryLockedError(directory, owner);
 }
 
 /** Takes `directory` for this process, creating it; returns the function that gives it back. */
@@ -164,7 +173,7 @@ export function lockDataDirectory(directory: string): () => void {
       if (tryCreate(path, me)) return releaser(path, me);
       const owner = readOwner(path);
       if (owner === undefined) continue;
-      if (isAlive(owner)) throw new DataDirectoryLockedError(directory, owner);
+      if (isAlive(owner, path)) throw new DataDirectoryLockedError(directory, owner);
       removeStale(path, owner);
     }
   } catch (error) {
@@ -176,9 +185,19 @@ export function lockDataDirectory(directory: string): () => void {
 
 function releaser(path: string, me: Owner): () => void {
   let released = false;
+  const heartbeat = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch {
+      // The folder went away or turned read-only: the next owner decides by the pid or the age.
+    }
+  }, LOCK_REFRESH_MS);
+  heartbeat.unref();
   const release = () => {
     if (released) return;
     released = true;
+    clearInterval(heartbeat);
     process.off('exit', release);
     const owner = readOwner(path);
     if (owner?.pid === me.pid && owner.startTicks === me.startTicks) {

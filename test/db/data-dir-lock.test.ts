@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataDirectoryError, DataDirectoryLockedError, LOCK_FILE_NAME, lockDataDirectory } from '../../src/db/data-dir-lock.ts';
+import { DataDirectoryError, DataDirectoryLockedError, LOCK_FILE_NAME, LOCK_STALE_MS, lockDataDirectory } from '../../src/db/data-dir-lock.ts';
 import { openPglite } from '../../src/db/pglite.ts';
 
 const folder = () => mkdtempSync(join(tmpdir(), 'amanah-lock-'));
@@ -43,6 +43,22 @@ test('a lock left by a dead process, by a pid now reused, or torn, is taken over
       assert.equal((JSON.parse(readFileSync(path, 'utf8')) as { pid: number }).pid, process.pid);
       release();
     }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('a lock from another host (a recreated container) holds while its owner touches it, and is taken over once stale', () => {
+  const directory = folder();
+  const path = join(directory, LOCK_FILE_NAME);
+  try {
+    writeFileSync(path, JSON.stringify({ pid: 1, startTicks: 5, host: 'another-container', command: 'serve' }));
+    assert.throws(() => lockDataDirectory(directory), (error: unknown) => error instanceof DataDirectoryLockedError && /on another-container/.test(error.message));
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1_000);
+    utimesSync(path, old, old);
+    const release = lockDataDirectory(directory);
+    assert.equal((JSON.parse(readFileSync(path, 'utf8')) as { host: string }).host, hostname());
+    release();
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
