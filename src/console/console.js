@@ -87,7 +87,7 @@
     const body = $('queue-rows'); body.replaceChildren();
     for (const d of data.donations) {
       const box = el('input', undefined, { type: 'checkbox', value: d.id, 'aria-label': `${t('queue.select')} ${d.id}` });
-      body.append(row([td(box), td(link(`/console/donations/${d.id}`, d.donor_name)), d.email ?? '', td(document.createTextNode(money(d.amount, d.currency)), { class: 'number' }),
+      body.append(row([td(box), td(link(`/console/donations/${d.id}`, d.donor_name || `#${d.id}`)), d.email ?? '', td(document.createTextNode(money(d.amount, d.currency)), { class: 'number' }),
         nameCell(d.campaign_name), t(`source.${d.source}`), t(`status.${d.status}`), when(d.donated_at)]));
       body.lastChild.children[1].firstChild.setAttribute('dir', 'auto');
     }

@@ -32,7 +32,7 @@ function options(locale: Locale, values: readonly string[], prefix: string, anyO
 
 function queueBody(locale: Locale, campaigns: readonly CampaignRow[]): SafeHtml {
   const t = (key: MessageKey) => translate(locale, key);
-  return html`<h2 id="page-heading">${t('queue.heading')}</h2>
+  return html`<h1 id="page-heading">${t('queue.heading')}</h1>
 <form id="queue-filters" class="filters" method="get" action="/console" role="search" aria-label="${t('queue.search')}">
 ${field(locale, 'q', 'queue.search', html`<input id="f-q" name="q" type="search" maxlength="200" dir="auto">`)}
 ${field(locale, 'in', 'queue.searchIn', html`<select id="f-in" name="in"><option value="">${t('queue.any')}</option>${SEARCH_FIELDS.map((value) => html`<option value="${value}">${t(`queue.in.${value}` as MessageKey)}</option>`)}</select>`)}
@@ -62,9 +62,9 @@ ${field(locale, 'sort', 'queue.sort', html`<select id="f-sort" name="sort">${QUE
 
 function donationBody(locale: Locale, id: string): SafeHtml {
   const t = (key: MessageKey) => translate(locale, key);
-  return html`<h2 id="page-heading" data-donation="${id}">${translate(locale, 'donation.heading', { id })}</h2>
+  return html`<h1 id="page-heading" data-donation="${id}">${translate(locale, 'donation.heading', { id })}</h1>
 <dl id="donation" class="facts"></dl>
-<h3>${t('donation.history')}</h3>
+<h2>${t('donation.history')}</h2>
 <div class="table-wrap"><table><caption class="visually-hidden">${t('donation.history')}</caption><thead><tr><th scope="col">${t('col.at')}</th><th scope="col">${t('col.status')}</th><th scope="col">${t('col.actor')}</th><th scope="col">${t('col.detail')}</th></tr></thead><tbody id="history"></tbody></table></div>
 <form id="refund" class="bulk" hidden><label for="refund-reason">${t('donation.refundReason')}</label>
 <input id="refund-reason" name="reason" required maxlength="1000" aria-describedby="refund-error"><button type="submit" class="danger">${t('donation.refund')}</button>
@@ -73,10 +73,10 @@ function donationBody(locale: Locale, id: string): SafeHtml {
 
 function campaignsBody(locale: Locale): SafeHtml {
   const t = (key: MessageKey) => translate(locale, key);
-  return html`<h2 id="page-heading">${t('campaigns.heading')}</h2>
+  return html`<h1 id="page-heading">${t('campaigns.heading')}</h1>
 <div class="table-wrap"><table><caption class="visually-hidden">${t('campaigns.heading')}</caption><thead><tr><th scope="col">${t('col.name')}</th><th scope="col">${t('col.slug')}</th><th scope="col">${t('field.fund')}</th>
 <th scope="col">${t('col.status')}</th><th scope="col" class="number">${t('col.raised')}</th><th scope="col">${t('col.actions')}</th></tr></thead><tbody id="campaign-rows"></tbody></table></div>
-<h3 id="campaign-form-heading">${t('campaigns.create')}</h3>
+<h2 id="campaign-form-heading">${t('campaigns.create')}</h2>
 <form id="campaign-form" class="form" aria-labelledby="campaign-form-heading" novalidate><input type="hidden" name="id" id="f-id">
 ${field(locale, 'slug', 'field.slug', html`<input id="f-slug" name="slug" required maxlength="64" aria-describedby="f-slug-error">`)}
 ${field(locale, 'name', 'field.name', html`<input id="f-name" name="name" required maxlength="200" dir="auto" aria-describedby="f-name-error">`)}
@@ -92,10 +92,10 @@ ${field(locale, 'ends_at', 'field.ends_at', html`<input id="f-ends_at" name="end
 
 function tokensBody(locale: Locale): SafeHtml {
   const t = (key: MessageKey) => translate(locale, key);
-  return html`<h2 id="page-heading">${t('tokens.heading')}</h2>
+  return html`<h1 id="page-heading">${t('tokens.heading')}</h1>
 <div class="table-wrap"><table><caption class="visually-hidden">${t('tokens.heading')}</caption><thead><tr><th scope="col">${t('col.name')}</th><th scope="col">${t('col.role')}</th><th scope="col">${t('col.created')}</th>
 <th scope="col">${t('col.lastUsed')}</th><th scope="col">${t('col.expires')}</th><th scope="col">${t('col.actions')}</th></tr></thead><tbody id="token-rows"></tbody></table></div>
-<h3 id="token-form-heading">${t('tokens.create')}</h3>
+<h2 id="token-form-heading">${t('tokens.create')}</h2>
 <form id="token-form" class="form" aria-labelledby="token-form-heading" novalidate>
 ${field(locale, 'name', 'tokens.name', html`<input id="f-name" name="name" required maxlength="100" dir="auto" aria-describedby="f-name-error">`)}
 ${field(locale, 'role', 'tokens.role', html`<select id="f-role" name="role"><option value="staff">${t('role.staff')}</option><option value="admin">${t('role.admin')}</option></select>`)}
@@ -106,7 +106,7 @@ ${field(locale, 'expires_at', 'tokens.expires', html`<input id="f-expires_at" na
 
 function auditBody(locale: Locale): SafeHtml {
   const t = (key: MessageKey) => translate(locale, key);
-  return html`<h2 id="page-heading">${t('audit.heading')}</h2>
+  return html`<h1 id="page-heading">${t('audit.heading')}</h1>
 <form id="audit-filters" class="filters" method="get" action="/console/audit" role="search" aria-label="${t('audit.heading')}">
 ${field(locale, 'actor', 'audit.actor', html`<input id="f-actor" name="actor" maxlength="40">`)}
 ${field(locale, 'action', 'audit.action', html`<select id="f-action" name="action"><option value="">${t('queue.any')}</option>${AUDIT_ACTIONS.map((action) => html`<option value="${action}">${action}</option>`)}</select>`)}
