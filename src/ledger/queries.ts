@@ -38,9 +38,13 @@ export function postingCtes(sql: PostingSql): string {
   insert into ledger_entries (id, kind, campaign_id, import_id, amil_rate_bp)
   select entry_id, ${sql.kind}, campaign_id, ${sql.importId}, rate_bp from ledger_per_entry order by entry_id
   returning id
+), ledger_per_channel as (
+  select entry_id, campaign_id, channel, sum(amount_minor)::bigint as amount_minor from ledger_rows group by entry_id, campaign_id, channel
 ), ledger_line_input as (
-  select r.entry_id, r.campaign_id, e.currency, 'clearing' as kind, r.channel as name, ${sql.sign} * sum(r.amount_minor)::bigint as amount_minor, 1 as position
-    from ledger_rows r join ledger_per_entry e using (entry_id) group by r.entry_id, r.campaign_id, e.currency, r.channel
+  -- The currency by an index probe per entry and channel: a join of ledger_rows to ledger_per_entry was planned as
+  -- a nested loop over two CTE scans (estimated at one row each), 5 ms of a 250-donation, 50-campaign batch.
+  select p.entry_id, p.campaign_id, c.currency, 'clearing' as kind, p.channel as name, ${sql.sign} * p.amount_minor as amount_minor, 1 as position
+    from ledger_per_channel p join campaigns c on c.id = p.campaign_id
   union all
   select entry_id, campaign_id, currency, 'fund', fund, -${sql.sign} * amount_minor, 2 from ledger_per_entry
   union all
