@@ -20,7 +20,7 @@ import type { PreparedRow } from './validate.ts';
 import { postReceipts, type ReceiptPosting } from '../ledger/queries.ts';
 import { amilShareMinor } from '../ledger/logic.ts';
 import {
-  addCampaignDonors, addToCampaignTotals, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey,
+  addCampaignDonors, addToCampaignTotals, lockCampaigns, DONATION_COPY_COLUMNS, donationCopyLines, findTakenKeys, keyedDonorKey,
   recordBatch, upsertKeyedDonors,
   type BatchCounters, type CampaignTotalsDelta, type ImportedStatus, type Reject,
 } from './queries.ts';
@@ -59,6 +59,8 @@ async function moveTotals(tx: Queryable, fresh: readonly PreparedRow[], ids: rea
       keyedPairs.set(pairKey, pair);
     }
   });
+  // The campaigns first, in id order, then their campaign_donors rows: the order approvals take them in.
+  await lockCampaigns(tx, [...deltas.keys()]);
   if (keyedPairs.size > 0) {
     for (const [campaignId, donors] of await addCampaignDonors(tx, [...keyedPairs.values()])) deltas.get(campaignId)!.donors += donors;
   }

@@ -141,10 +141,16 @@ const APPROVED_TOTALS = `
 , per_donor as (
   select campaign_id, donor_id, count(*) as donations from inserted where donor_id is not null
    group by campaign_id, donor_id
+), campaigns_locked as materialized (
+  -- The batch's campaigns, in id order, before any of their campaign_donors rows or ledger accounts: the lock
+  -- order every approval takes (LOCK ORDER in src/donations/queries.ts), so an import and approvals (or two
+  -- imports) over the same campaigns queue instead of deadlocking. The two CTEs below read it, so it runs first.
+  select c.id from campaigns c where c.id in (select campaign_id from inserted) order by c.id for no key update of c
 ), donor_counts as (
   -- In donor order, so two batches writing at once take these row locks in one order and cannot deadlock.
   insert into campaign_donors as cd (campaign_id, donor_id, approved_count)
-  select campaign_id, donor_id, donations from per_donor order by campaign_id, donor_id
+  select campaign_id, donor_id, donations from per_donor where (select count(*) from campaigns_locked) > 0
+   order by campaign_id, donor_id
   on conflict (campaign_id, donor_id) do update set approved_count = cd.approved_count + excluded.approved_count
   returning cd.campaign_id, cd.donor_id, cd.approved_count
 ), donor_moves as (
@@ -163,7 +169,7 @@ const APPROVED_TOTALS = `
          donor_count = c.donor_count + coalesce(m.donors, 0) + p.unrecognised_donors,
          updated_at = now()
     from per_campaign p left join donor_moves m using (campaign_id)
-   where c.id = p.campaign_id
+   where c.id = p.campaign_id and (select count(*) from campaigns_locked) > 0
   returning c.id
 ), ledger_rows as (
   -- The batch's receipt entry per campaign (src/ledger), read through totals so the campaign row is locked
@@ -376,6 +382,14 @@ export interface CampaignTotalsDelta {
   amountMinor: bigint;
   donations: number;
   donors: number;
+}
+
+/**
+ * Locks these campaigns in id order (FOR NO KEY UPDATE, as every approval does first: LOCK ORDER in
+ * src/donations/queries.ts); a batch takes it before it touches their campaign_donors rows or totals.
+ */
+export async function lockCampaigns(db: Queryable, campaignIds: readonly bigint[]): Promise<void> {
+  await db.query('select id from campaigns where id = any($1::bigint[]) order by id for no key update', [campaignIds]);
 }
 
 /** Moves the campaigns' maintained totals by what the batch added, in campaign id order. */

@@ -9,6 +9,8 @@ import type { Database } from '../../src/db/database.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
 import { writeTransitionBatch, type TargetStatus } from '../../src/donations/donations.ts';
 import { AppError } from '../../src/errors.ts';
+import { checkImport, runImport, startRun, type ImportRequest } from '../../src/imports/pipeline.ts';
+import { parseMapSpec } from '../../src/imports/mapping.ts';
 
 const CAMPAIGNS = 50;
 const DONORS = 40;
@@ -49,16 +51,24 @@ describe('status changes over many campaigns at once', () => {
   });
   after(async () => { await target.drop(); });
 
-  /** Runs every batch at once on a pool of its own (closed at the end, so PostgreSQL counts its deadlocks). */
-  async function runBatches(batches: readonly { id: string; to: TargetStatus }[][]): Promise<unknown[][]> {
+  /**
+   * Runs `work` on a pool of its own, closed at the end: a backend reports its deadlocks to the statistics when
+   * it ends (or a second or more later), so PostgreSQL has counted them all by the time `deadlocks()` reads.
+   */
+  async function onOwnPool<T>(work: (database: Database) => Promise<T>): Promise<T> {
     const database: Database = target.url === undefined ? target.database : await openPostgres(target.url, target.config.database);
-    const feed = new ChangeFeed();
     try {
-      return await Promise.all(batches.map((batch) => writeTransitionBatch(database, feed,
-        batch.map(({ id, to }) => ({ id, to, actor: 'staff:test', reason: to === 'approved' ? null : 'test' })))));
+      return await work(database);
     } finally {
       if (database !== target.database) await database.close();
     }
+  }
+
+  /** Runs every batch at once. */
+  function runBatches(database: Database, batches: readonly { id: string; to: TargetStatus }[][]): Promise<unknown[][]> {
+    const feed = new ChangeFeed();
+    return Promise.all(batches.map((batch) => writeTransitionBatch(database, feed,
+      batch.map(({ id, to }) => ({ id, to, actor: 'staff:test', reason: to === 'approved' ? null : 'test' })))));
   }
 
   async function deadlocks(): Promise<bigint> {
@@ -75,7 +85,7 @@ describe('status changes over many campaigns at once', () => {
     const first = ids.slice(0, (DONATIONS * 3) / 4);
     const approvals = Array.from({ length: first.length / BATCH_ROWS }, (_, index) =>
       shuffled(first.filter((_id, position) => position % (first.length / BATCH_ROWS) === index), index + 1).map((id) => ({ id, to: 'approved' as const })));
-    const answered = await runBatches(approvals);
+    const answered = await onOwnPool((database) => runBatches(database, approvals));
     for (const outcome of answered.flat()) assert.ok(!(outcome instanceof AppError), `refused: ${String(outcome)}`);
     assert.deepEqual(await findTotalsMismatches(target.database), []);
 
@@ -86,7 +96,7 @@ describe('status changes over many campaigns at once', () => {
       ...refunds.filter((_id, position) => position % 20 === index).map((id) => ({ id, to: 'refunded' as const })),
       ...rest.filter((_id, position) => position % 20 === index).map((id) => ({ id, to: 'approved' as const })),
     ], 100 + index));
-    const answeredMixed = await runBatches(mixed);
+    const answeredMixed = await onOwnPool((database) => runBatches(database, mixed));
     for (const outcome of answeredMixed.flat()) assert.ok(!(outcome instanceof AppError), `refused: ${String(outcome)}`);
 
     const { rows: statuses } = await target.database.query<{ status: string; count: bigint }>(
@@ -102,5 +112,36 @@ describe('status changes over many campaigns at once', () => {
         where coalesce(cd.approved_count, 0) <> coalesce(a.approved, 0)`);
     assert.equal(donorCounts[0]!.wrong, 0n);
     assert.equal(await deadlocks(), deadlocksBefore, 'PostgreSQL detected a deadlock between the batches');
+  });
+
+  test('approved imports into the same campaigns, by the same email donors, while approvals run: no deadlock', async () => {
+    const deadlocksBefore = await deadlocks();
+    const { rows } = await target.database.query<{ id: bigint }>(
+      `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256)
+       select c.id, r.id, 'Donor', false, 500 + n, 'IDR', 'pending', 'api', 'lock-order-b-' || n, sha256(('lock-order-b-' || n)::bytea)
+         from generate_series(1, 1000) n
+         join campaigns c on c.slug = 'lock-order-' || (1 + n % $1::int)
+         join donors r on r.email = 'lock-order-' || (1 + n % $2::int) || '@example.org'
+       returning id`, [CAMPAIGNS, DONORS]);
+    const pending = rows.map((row) => String(row.id));
+    // Each file names each row's campaign and donor, spread like the approvals: their campaign_donors rows meet.
+    const csv = (file: number) => ['campaign,amount,donor_name,donor_email', ...Array.from({ length: 1_000 }, (_, n) =>
+      `lock-order-${1 + ((n * 7 + file) % CAMPAIGNS)},${10 + (n % 90)}.00,Donor ${n},lock-order-${1 + ((n * 3 + file) % DONORS)}@example.org`)].join('\n');
+    const importFile = async (database: Database, file: number, writeMethod: ImportRequest['writeMethod']) => {
+      const request: ImportRequest = {
+        campaign: undefined, currency: 'IDR', map: parseMapSpec('campaign=campaign'), status: 'approved', keyColumn: undefined, format: 'csv',
+        batchRows: 50, actor: 'test', sourceName: `lock-order-${file}.csv`, bytesTotal: null, writeMethod, writers: 2, options: {},
+      };
+      const checked = await checkImport(database, request);
+      return runImport(database, [Buffer.from(csv(file))], checked, await startRun(database, checked), { feed: new ChangeFeed() });
+    };
+    const approvals = Array.from({ length: 20 }, (_, index) =>
+      shuffled(pending.filter((_id, position) => position % 20 === index), 200 + index).map((id) => ({ id, to: 'approved' as const })));
+    const [answered, first, second] = await onOwnPool((database) =>
+      Promise.all([runBatches(database, approvals), importFile(database, 1, 'unnest'), importFile(database, 2, 'copy')]));
+    for (const outcome of answered.flat()) assert.ok(!(outcome instanceof AppError), `refused: ${String(outcome)}`);
+    assert.equal(first.imported + second.imported, 2_000);
+    assert.deepEqual(await findTotalsMismatches(target.database), []);
+    assert.equal(await deadlocks(), deadlocksBefore, 'PostgreSQL detected a deadlock between imports and approvals');
   });
 });
