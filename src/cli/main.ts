@@ -131,7 +131,8 @@ const BUILT_IN: Record<string, Command> = {
         return withDatabase(config, async (database) => {
           const revoked = await revokeToken(database, id);
           if (values.json === true) console.log(JSON.stringify({ id, revoked }));
-          else console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
+          else if (revoked) console.log(`token ${id} revoked`);
+          else console.error(`amanah token: no active token ${id}`);
           return revoked ? 0 : 1;
         });
       }

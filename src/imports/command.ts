@@ -36,6 +36,10 @@ export const importCommand = {
       request = importRequest(values, positionals);
       sink = progressSink(values);
     } catch (error) {
+      if (error instanceof FileProblem) {
+        console.error(`amanah import: ${error.message}`);
+        return 1;
+      }
       if (!(error instanceof UsageProblem) && !isMappingError(error)) throw error;
       console.error(`amanah import: ${error.message}\nusage: ${importCommand.usage}`);
       return 2;
@@ -76,6 +80,20 @@ async function importInWorker(config: Config, request: ImportRequest, path: stri
 }
 
 class UsageProblem extends Error {}
+
+/** The file cannot be read: a failure (exit 1) in one line, not the stat call's stack. */
+class FileProblem extends Error {}
+
+function fileSize(path: string): number {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new FileProblem(`${path} is not a file`);
+    return stat.size;
+  } catch (error) {
+    if (error instanceof FileProblem) throw error;
+    throw new FileProblem(`cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
 
 function flag(values: Record<string, unknown>, name: string): string | undefined {
   const value = values[name];
@@ -120,7 +138,7 @@ function importRequest(values: Record<string, unknown>, positionals: string[]): 
     campaign: flag(values, 'campaign'), currency, map: parseMapSpec(flag(values, 'map')),
     status: oneOf(values, 'status', ['approved', 'pending'], 'approved'),
     keyColumn: flag(values, 'key-column'), format: formatOf(values, path), batchRows: wholeNumber(values, 'batch-rows', IMPORT_BATCH_ROWS_DEFAULT, IMPORT_BATCH_ROWS_MAX), actor: actor(),
-    sourceName: path === '-' ? 'stdin' : basename(path), bytesTotal: path === '-' ? null : statSync(path).size,
+    sourceName: path === '-' ? 'stdin' : basename(path), bytesTotal: path === '-' ? null : fileSize(path),
     writeMethod: oneOf<WriteMethod>(values, 'write-method', ['copy', 'staging', 'unnest'], IMPORT_WRITE_METHOD_DEFAULT),
     writers: wholeNumber(values, 'writers', IMPORT_WRITERS_DEFAULT, IMPORT_WRITERS_MAX), options, strict: values.strict === true,
   };

@@ -117,6 +117,11 @@ describe('the amanah command', () => {
     assert.equal(typeof parse(payments.stdout).verified, 'number');
   });
 
+  test('an import of a file that is not there fails with one line, exit 1', () => {
+    const result = run(['import', '/no/such/file.csv', '--campaign', 'x', '--currency', 'USD']);
+    assert.deepEqual([result.code, result.stdout, result.stderr], [1, '', 'amanah import: cannot read /no/such/file.csv (ENOENT)\n']);
+  });
+
   test('an export to a folder that is not there fails with one line naming the file', () => {
     const result = run(['export', '--output', '/no/such/dir/x.csv']);
     assert.equal(result.code, 1);
