@@ -91,6 +91,70 @@ export async function movePaymentForEvent(db: Queryable, id: bigint, event: Paym
   return rows[0]!.moved;
 }
 
+/**
+ * A batch of events stored (each once) and their payments found, in one statement; answers per input, in order.
+ * `fresh` is true for the first occurrence in the batch of an event not stored before.
+ */
+export async function receiveEventBatch(db: Queryable, events: readonly { event: PaymentEvent; raw: Buffer }[]): Promise<{ fresh: boolean; payment: PaymentRow | undefined }[]> {
+  const column = <T>(pick: (item: { event: PaymentEvent; raw: Buffer }) => T) => events.map(pick);
+  const { rows } = await db.query<PaymentRow & { n: string | number; fresh: boolean }>(
+    `with input as (
+       select i.*, row_number() over (partition by i.provider, i.event_id order by i.n) as occurrence
+       from unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[], $7::text[])
+         with ordinality as i (provider, event_id, event_type, body, payment_ref, intent_ref, reference, n)),
+     stored as (
+       insert into payment_events (provider, event_id, event_type, body)
+       select provider, event_id, event_type, body from input where occurrence = 1
+       on conflict do nothing returning provider, event_id)
+     select i.n, (i.occurrence = 1 and s.event_id is not null) as fresh, found.*
+     from input i
+     left join stored s on s.provider = i.provider and s.event_id = i.event_id
+     left join lateral (
+       (${SELECT_PAYMENT} where p.provider = i.provider and p.provider_payment_id = i.payment_ref)
+       union all (${SELECT_PAYMENT} where p.provider = i.provider and p.provider_intent_id = i.intent_ref)
+       union all (${SELECT_PAYMENT} where p.provider = i.provider and p.reference = i.reference)
+       limit 1) found on true
+     order by i.n`,
+    [column((item) => item.event.provider), column((item) => item.event.eventId), column((item) => item.event.eventType), column((item) => item.raw),
+      column((item) => item.event.providerPaymentId ?? null), column((item) => item.event.intentId ?? null), column((item) => item.event.reference ?? null)],
+  );
+  return rows.map(({ n: _n, fresh, ...payment }) => ({ fresh, payment: payment.id === null ? undefined : payment as PaymentRow }));
+}
+
+export interface BatchMove {
+  event: PaymentEvent;
+  paymentId: bigint | null;
+  /** Undefined: the event changes nothing; its outcome is `otherOutcome`. */
+  move: PaymentMove | undefined;
+  otherOutcome: string;
+}
+
+/**
+ * Moves a batch's payments forward (each only from the statuses its event allows) and records every event's
+ * outcome, in one statement; answers the indices whose payment moved. The caller gives at most one move per
+ * payment (an UPDATE … FROM with two rows for one target applies only one of them).
+ */
+export async function movePaymentBatch(db: Queryable, moves: readonly BatchMove[]): Promise<Set<number>> {
+  const { rows } = await db.query<{ n: string | number }>(
+    `with m as (
+       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         with ordinality as m (payment_id, from_statuses, to_status, reason, intent, moved_outcome, other_outcome, provider, event_id, n)),
+     moved as (
+       update payments p set status = m.to_status, status_reason = m.reason, provider_intent_id = coalesce(m.intent, p.provider_intent_id), updated_at = now()
+       from m where m.to_status is not null and p.id = m.payment_id and p.status = any(string_to_array(m.from_statuses, ','))
+       returning m.n),
+     recorded as (
+       update payment_events e set payment_id = m.payment_id,
+         outcome = case when m.n in (select n from moved) then m.moved_outcome else m.other_outcome end
+       from m where e.provider = m.provider and e.event_id = m.event_id)
+     select n from moved`,
+    [moves.map((item) => item.paymentId), moves.map((item) => item.move?.from.join(',') ?? null), moves.map((item) => item.move?.to ?? null),
+      moves.map((item) => item.move?.reason ?? null), moves.map((item) => item.move?.intentId ?? null), moves.map((item) => item.move?.movedOutcome ?? null),
+      moves.map((item) => item.otherOutcome), moves.map((item) => item.event.provider), moves.map((item) => item.event.eventId)],
+  );
+  return new Set(rows.map((row) => Number(row.n) - 1));
+}
+
 export interface NewPayment {
   donationId: bigint; provider: ProviderName; checkoutKey: string; requestSha256: Buffer; currency: string; amountUnits: bigint;
 }

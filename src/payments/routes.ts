@@ -12,7 +12,8 @@ import { PROVIDER_NAMES, supportsCurrency, type ProviderName } from './amounts.t
 import { Checkout, paymentJson, type CheckoutInput } from './checkout.ts';
 import type { PaymentProvider } from './provider.ts';
 import { findPaymentById, recordRefusal } from './queries.ts';
-import { applyEvent } from './webhooks.ts';
+import { writeEventBatch, type ReceivedEvent } from './webhooks.ts';
+import { GroupCommitter } from '../donations/group-commit.ts';
 import { startSweep, sweepPayments } from './sweep.ts';
 import { CheckoutRateLimiter } from './rate-limit.ts';
 import { giveRoutes } from './give-page.ts';
@@ -130,6 +131,9 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
 }
 
 async function webhookRoutes(scope: FastifyInstance, context: AppContext, providers: ReadonlyMap<ProviderName, PaymentProvider>): Promise<void> {
+  // Concurrent events are written together, like donations and approvals (writeEventBatch).
+  const events = new GroupCommitter((requests: readonly ReceivedEvent[]) => writeEventBatch(context, requests), context.config.groupCommit);
+  scope.addHook('onClose', async () => events.drain());
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
   for (const name of PROVIDER_NAMES) {
@@ -150,7 +154,7 @@ async function webhookRoutes(scope: FastifyInstance, context: AppContext, provid
         }
         throw error;
       }
-      const outcome = await applyEvent(context, event, raw);
+      const outcome = await events.submit({ event, raw });
       return { received: true, event_id: event.eventId, outcome };
     });
   }
