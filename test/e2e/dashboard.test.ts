@@ -115,8 +115,9 @@ test('staff approve a new donation and another page sees the total move without 
   await rejectRow.getByLabel('Reason for rejecting').fill('Payment not received');
   await rejectRow.getByRole('button', { name: 'Reject' }).click();
   await rejectRow.waitFor({ state: 'detached' });
-  const history = await fetch(`${server.url}/api/donations/${rejectedId}`).then((response) => response.json()) as { status: string };
-  assert.equal(history.status, 'rejected');
+  // A rejected donation is staff-only: the public sees 404, staff see its status.
+  assert.equal((await fetch(`${server.url}/api/donations/${rejectedId}`)).status, 404);
+  assert.equal((await api('GET', `/api/donations/${rejectedId}`)).status, 'rejected');
 
   // A donation approved elsewhere (here, straight through the API) leaves the queue on every staff screen.
   const elsewhereId = await donate(campaignId, '5000', 'Third donor');
