@@ -24,6 +24,7 @@ import { analyticsRoutes } from '../analytics/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { paymentRoutes } from '../payments/routes.ts';
 import { consoleRoutes } from '../console/routes.ts';
+import { distributionRoutes } from '../distribution/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
@@ -168,5 +169,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => ledgerRoutes(scope, context));
   await app.register(async (scope) => paymentRoutes(scope, context));
   await app.register(async (scope) => consoleRoutes(scope, context));
+  await app.register(async (scope) => distributionRoutes(scope, context));
   return app;
 }

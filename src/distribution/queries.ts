@@ -1,0 +1,391 @@
+// SQL for distribution (migration 0016): the mustahik registry, programs, disbursements with their history, the
+// ledger postings a disbursement makes, and the hawl report. Every staff action writes its audit row in the same
+// statement (a data-modifying CTE) or transaction as the change. Audit rows name the mustahik by id, never by
+// name or NIK: personal data stays in the registry.
+//
+// LOCK ORDER. Approving, paying and cancelling lock the disbursement's campaign row first (for no key update),
+// the lock every receipt posting of that campaign takes first (donations/queries.ts changeStatus, in campaign id
+// order), then the disbursement row, then the campaign's ledger accounts. A disbursement touches one campaign, so
+// it holds at most one campaign lock and cannot close a cycle with a batch that holds several in id order.
+import type { Database, Queryable } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import type { AuditActor } from '../audit/queries.ts';
+import type { LedgerFund } from '../ledger/logic.ts';
+import { SqlState, sqlState } from '../db/sqlstate.ts';
+import type { Asnaf, DisbursementStatus, MustahikKind, Verification } from './logic.ts';
+import { checkTransition, HAWL_DAYS } from './logic.ts';
+
+export interface MustahikRow {
+  id: bigint; kind: MustahikKind; name: string; nik: string | null; asnaf: Asnaf[]; region: string;
+  verification: Verification; evidence_notes: string | null; created_by: string; created_at: Date; updated_at: Date;
+}
+
+const MUSTAHIK_COLUMNS = 'id, kind, name, nik, asnaf, region, verification, evidence_notes, created_by, created_at, updated_at';
+
+export interface MustahikInput {
+  kind: MustahikKind; name: string; nik: string | null; asnaf: readonly Asnaf[]; region: string;
+  verification: Verification; evidenceNotes: string | null;
+}
+
+function actorLabel(actor: AuditActor): string {
+  return `token:${actor.tokenId}:${actor.name}`.slice(0, 300);
+}
+
+/** Registers a mustahik and its audit row in one statement; a NIK already registered is nik_taken. */
+export async function insertMustahik(db: Queryable, input: MustahikInput, actor: AuditActor): Promise<MustahikRow> {
+  try {
+    const { rows } = await db.query<MustahikRow>(
+      `with made as (
+         insert into mustahik (kind, name, nik, asnaf, region, verification, evidence_notes, created_by)
+         values ($1, $2, $3, $4::text[], $5, $6, $7, $8) returning ${MUSTAHIK_COLUMNS}
+       ), audit as (
+         insert into audit_log (actor_token_id, actor_name, action, target, detail)
+         select $9, $10, 'mustahik.create', 'mustahik:' || id, json_build_object('kind', kind, 'asnaf', asnaf, 'verification', verification)::jsonb from made
+       )
+       select * from made`,
+      [input.kind, input.name, input.nik, input.asnaf, input.region, input.verification, input.evidenceNotes, actorLabel(actor), actor.tokenId, actor.name.slice(0, 200)]);
+    return rows[0]!;
+  } catch (error) {
+    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw new AppError('nik_taken', 'a mustahik with this NIK is already registered', { field: 'nik' });
+    throw error;
+  }
+}
+
+export interface MustahikPatch {
+  asnaf?: readonly Asnaf[]; region?: string; verification?: Verification; evidenceNotes?: string | null;
+}
+
+/** Changes a mustahik's asnaf, region, verification or evidence notes, with its audit row, in one statement. */
+export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPatch, actor: AuditActor): Promise<MustahikRow | undefined> {
+  const { rows } = await db.query<MustahikRow>(
+    `with changed as (
+       update mustahik set asnaf = coalesce($2::text[], asnaf), region = coalesce($3, region), verification = coalesce($4, verification),
+              evidence_notes = case when $5::boolean then $6 else evidence_notes end, updated_at = now()
+        where id = $1 returning ${MUSTAHIK_COLUMNS}
+     ), audit as (
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $7, $8, 'mustahik.update', 'mustahik:' || id,
+              json_build_object('asnaf', asnaf, 'verification', verification, 'evidence_notes_changed', $5::boolean)::jsonb from changed
+     )
+     select * from changed`,
+    [id, patch.asnaf ?? null, patch.region ?? null, patch.verification ?? null, patch.evidenceNotes !== undefined, patch.evidenceNotes ?? null,
+      actor.tokenId, actor.name.slice(0, 200)]);
+  return rows[0];
+}
+
+export async function findMustahik(db: Queryable, id: bigint): Promise<MustahikRow | undefined> {
+  const { rows } = await db.query<MustahikRow>(`select ${MUSTAHIK_COLUMNS} from mustahik where id = $1`, [id]);
+  return rows[0];
+}
+
+export interface MustahikFilter { asnaf?: Asnaf | undefined; verification?: Verification | undefined; beforeId?: bigint | undefined; limit: number }
+
+/** A page of the registry, newest first, keyset by id. */
+export async function listMustahik(db: Queryable, filter: MustahikFilter): Promise<MustahikRow[]> {
+  const { rows } = await db.query<MustahikRow>(
+    `select ${MUSTAHIK_COLUMNS} from mustahik
+      where ($1::text is null or $1 = any (asnaf)) and ($2::text is null or verification = $2) and ($3::bigint is null or id < $3)
+      order by id desc limit $4`,
+    [filter.asnaf ?? null, filter.verification ?? null, filter.beforeId ?? null, filter.limit]);
+  return rows;
+}
+
+export interface ProgramRow {
+  id: bigint; name: string; fund: LedgerFund; asnaf: Asnaf[]; social: boolean; status: 'active' | 'closed'; created_by: string; created_at: Date;
+}
+
+const PROGRAM_COLUMNS = 'id, name, fund, asnaf, social, status, created_by, created_at';
+
+export async function insertProgram(db: Queryable, input: { name: string; fund: LedgerFund; asnaf: readonly Asnaf[]; social: boolean }, actor: AuditActor): Promise<ProgramRow> {
+  const { rows } = await db.query<ProgramRow>(
+    `with made as (
+       insert into distribution_programs (name, fund, asnaf, social, created_by) values ($1, $2, $3::text[], $4, $5) returning ${PROGRAM_COLUMNS}
+     ), audit as (
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $6, $7, 'program.create', 'program:' || id, json_build_object('name', name, 'fund', fund, 'asnaf', asnaf, 'social', social)::jsonb from made
+     )
+     select * from made`,
+    [input.name, input.fund, input.asnaf, input.social, actorLabel(actor), actor.tokenId, actor.name.slice(0, 200)]);
+  return rows[0]!;
+}
+
+export async function setProgramStatus(db: Queryable, id: bigint, status: 'active' | 'closed', actor: AuditActor): Promise<ProgramRow | undefined> {
+  const { rows } = await db.query<ProgramRow>(
+    `with changed as (update distribution_programs set status = $2 where id = $1 returning ${PROGRAM_COLUMNS}
+     ), audit as (
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $3, $4, 'program.update', 'program:' || id, json_build_object('status', status)::jsonb from changed
+     )
+     select * from changed`, [id, status, actor.tokenId, actor.name.slice(0, 200)]);
+  return rows[0];
+}
+
+export async function findProgram(db: Queryable, id: bigint): Promise<ProgramRow | undefined> {
+  const { rows } = await db.query<ProgramRow>(`select ${PROGRAM_COLUMNS} from distribution_programs where id = $1`, [id]);
+  return rows[0];
+}
+
+/** Programs are few (tens): the list is the whole table up to a bound. */
+export async function listPrograms(db: Queryable, limit: number): Promise<ProgramRow[]> {
+  const { rows } = await db.query<ProgramRow>(`select ${PROGRAM_COLUMNS} from distribution_programs order by id limit $1`, [limit]);
+  return rows;
+}
+
+export interface DisbursementRow {
+  id: bigint; program_id: bigint; mustahik_id: bigint; campaign_id: bigint; fund: LedgerFund; asnaf: Asnaf | null; currency: string;
+  amount_minor: bigint; status: DisbursementStatus; purpose: string | null; requested_by_token: string; requested_by: string;
+  approved_by_token: string | null; approved_by: string | null; approved_at: Date | null; paid_at: Date | null;
+  payment_reference: string | null; reservation_entry_id: bigint | null; ledger_entry_id: bigint | null; release_entry_id: bigint | null;
+  created_at: Date;
+}
+
+const DISBURSEMENT_COLUMNS = `id, program_id, mustahik_id, campaign_id, fund, asnaf, currency, amount_minor, status, purpose, requested_by_token,
+  requested_by, approved_by_token, approved_by, approved_at, paid_at, payment_reference, reservation_entry_id, ledger_entry_id,
+  release_entry_id, created_at`;
+
+export interface DisbursementInput {
+  programId: bigint; mustahikId: bigint; campaignId: bigint; fund: LedgerFund; asnaf: Asnaf | null; currency: string;
+  amountMinor: bigint; purpose: string | null;
+}
+
+/** The maker's request, its first history row and its audit row, in one statement. */
+export async function insertDisbursement(db: Queryable, input: DisbursementInput, actor: AuditActor): Promise<DisbursementRow> {
+  const { rows } = await db.query<DisbursementRow>(
+    `with made as (
+       insert into disbursements (program_id, mustahik_id, campaign_id, fund, asnaf, currency, amount_minor, purpose, requested_by_token, requested_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${DISBURSEMENT_COLUMNS}
+     ), history as (
+       insert into disbursement_history (disbursement_id, from_status, to_status, actor_token_id, actor_name)
+       select id, null, 'requested', $9, $10 from made
+     ), audit as (
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $9, $11, 'disbursement.requested', 'disbursement:' || id,
+              json_build_object('program_id', program_id::text, 'mustahik_id', mustahik_id::text, 'campaign_id', campaign_id::text,
+                                'fund', fund, 'asnaf', asnaf, 'currency', currency, 'amount_minor', amount_minor::text)::jsonb from made
+     )
+     select * from made`,
+    [input.programId, input.mustahikId, input.campaignId, input.fund, input.asnaf, input.currency, input.amountMinor, input.purpose,
+      actor.tokenId, actorLabel(actor), actor.name.slice(0, 200)]);
+  return rows[0]!;
+}
+
+export async function findDisbursement(db: Queryable, id: bigint): Promise<DisbursementRow | undefined> {
+  const { rows } = await db.query<DisbursementRow>(`select ${DISBURSEMENT_COLUMNS} from disbursements where id = $1`, [id]);
+  return rows[0];
+}
+
+export interface HistoryRow { from_status: DisbursementStatus | null; to_status: DisbursementStatus; actor_token_id: string; actor_name: string; reason: string | null; at: Date }
+
+export async function disbursementHistory(db: Queryable, id: bigint): Promise<HistoryRow[]> {
+  const { rows } = await db.query<HistoryRow>(
+    'select from_status, to_status, actor_token_id, actor_name, reason, at from disbursement_history where disbursement_id = $1 order by id', [id]);
+  return rows;
+}
+
+export interface DisbursementFilter {
+  status?: DisbursementStatus | undefined; campaignId?: bigint | undefined; programId?: bigint | undefined; mustahikId?: bigint | undefined;
+  beforeId?: bigint | undefined; limit: number;
+}
+
+/** A page of disbursements, newest first, keyset by id. */
+export async function listDisbursements(db: Queryable, filter: DisbursementFilter): Promise<DisbursementRow[]> {
+  const { rows } = await db.query<DisbursementRow>(
+    `select ${DISBURSEMENT_COLUMNS} from disbursements
+      where ($1::text is null or status = $1) and ($2::bigint is null or campaign_id = $2) and ($3::bigint is null or program_id = $3)
+        and ($4::bigint is null or mustahik_id = $4) and ($5::bigint is null or id < $5)
+      order by id desc limit $6`,
+    [filter.status ?? null, filter.campaignId ?? null, filter.programId ?? null, filter.mustahikId ?? null, filter.beforeId ?? null, filter.limit]);
+  return rows;
+}
+
+/**
+ * Locks the disbursement's campaign, then the disbursement (LOCK ORDER above), in one round trip, and answers the
+ * locked row. The campaign id is read unlocked first: a disbursement never changes campaign.
+ */
+async function lockDisbursement(tx: Queryable, id: bigint): Promise<DisbursementRow> {
+  const { rows } = await tx.query<DisbursementRow>(
+    `with campaign_locked as materialized (
+       select c.id from campaigns c where c.id = (select campaign_id from disbursements where id = $1) for no key update of c
+     )
+     select ${DISBURSEMENT_COLUMNS} from disbursements where id = $1 and (select count(*) from campaign_locked) >= 0 for no key update`, [id]);
+  if (rows[0] === undefined) throw new AppError('disbursement_not_found', `no disbursement with id "${id}"`);
+  return rows[0];
+}
+
+/** The history row and the audit row of one step, in one statement of the step's transaction. */
+async function recordStep(tx: Queryable, row: DisbursementRow, to: DisbursementStatus, actor: AuditActor, reason: string | null, detail: Record<string, unknown>): Promise<void> {
+  await tx.query(
+    `with history as (
+       insert into disbursement_history (disbursement_id, from_status, to_status, actor_token_id, actor_name, reason) values ($1, $2, $3, $4, $5, $6)
+     )
+     insert into audit_log (actor_token_id, actor_name, action, target, detail) values ($4, $7, 'disbursement.' || $3, 'disbursement:' || $1, $8::jsonb)`,
+    [row.id, row.status, to, actor.tokenId, actorLabel(actor), reason, actor.name.slice(0, 200),
+      JSON.stringify({ from: row.status, amount_minor: String(row.amount_minor), currency: row.currency, fund: row.fund, campaign_id: String(row.campaign_id), ...detail })]);
+}
+
+/**
+ * Moves `amount` between two accounts of one campaign in one entry, in one statement: the `from` account is
+ * debited (its balance rises by amount), the `to` account credited (upserted). When `fromMustCover` the debit
+ * happens only while the from account (credit-normal, negative) still holds at least the amount: that condition,
+ * evaluated under the campaign lock, is what keeps a fund's balance from going negative. Answers the entry id,
+ * or null when the condition refused.
+ */
+async function postMove(tx: Queryable, move: {
+  kind: 'disbursement_reserve' | 'disbursement_payment' | 'disbursement_release'; campaignId: bigint; currency: string; amountMinor: bigint;
+  from: { kind: string; name: string }; to: { kind: string; name: string }; fromMustCover: boolean; memo: string;
+}): Promise<bigint | null> {
+  const { rows } = await tx.query<{ entry_id: bigint | null }>(
+    `with debited as (
+       update ledger_accounts set balance_minor = balance_minor + $4
+        where campaign_id = $1 and kind = $5 and name = $6 and currency = $3 and (not $9::boolean or -balance_minor >= $4)
+       returning id
+     ), entry as (
+       insert into ledger_entries (kind, campaign_id, memo) select $2, $1, $10 from debited returning id
+     ), credited as (
+       insert into ledger_accounts as a (campaign_id, kind, name, currency, balance_minor)
+       select $1, $7, $8, $3, -$4::bigint from debited
+       on conflict (campaign_id, kind, name, currency) do update set balance_minor = a.balance_minor + excluded.balance_minor
+       returning a.id
+     ), lines as (
+       insert into ledger_lines (entry_id, account_id, currency, amount_minor)
+       select e.id, d.id, $3, $4::bigint from entry e, debited d
+       union all
+       select e.id, c.id, $3, -$4::bigint from entry e, credited c
+     )
+     select (select id from entry) as entry_id`,
+    [move.campaignId, move.kind, move.currency, move.amountMinor, move.from.kind, move.from.name, move.to.kind, move.to.name,
+      move.fromMustCover, move.memo.slice(0, 1000)]);
+  return rows[0]?.entry_id ?? null;
+}
+
+/**
+ * The checker's approval: never the maker (by token id); reserves the amount from the campaign's fund account, or
+ * refuses with fund_balance_insufficient when the fund's available balance does not cover it.
+ *
+ * WHEN THE FUND MOVES. PSAK 109 recognises a distribution when it is handed over (paid), yet a fund checked only at
+ * payment could be promised twice over between approval and payment. So the approval moves the amount from
+ * fund:<fund> to reserved:<fund> (still the fund's money; migration 0016), and the payment moves it from reserved
+ * to payout:bank, the entry a report counts as the distribution. The available balance, fund:<fund>, is the one
+ * that never goes negative.
+ */
+export async function approveDisbursement(database: Database, id: bigint, actor: AuditActor): Promise<DisbursementRow> {
+  return database.transaction(async (tx) => {
+    const row = await lockDisbursement(tx, id);
+    checkTransition(row.status, 'approved');
+    if (row.requested_by_token === actor.tokenId) {
+      throw new AppError('disbursement_maker_is_checker', 'a disbursement is approved by another staff member or an admin, never by the one who requested it');
+    }
+    const entryId = await postMove(tx, {
+      kind: 'disbursement_reserve', campaignId: row.campaign_id, currency: row.currency, amountMinor: row.amount_minor,
+      from: { kind: 'fund', name: row.fund }, to: { kind: 'reserved', name: row.fund }, fromMustCover: true, memo: `disbursement ${row.id} approved`,
+    });
+    if (entryId === null) {
+      const { rows } = await tx.query<{ balance_minor: bigint }>(
+        `select -balance_minor as balance_minor from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = $2 and currency = $3`,
+        [row.campaign_id, row.fund, row.currency]);
+      throw new AppError('fund_balance_insufficient', `the campaign's ${row.fund} fund cannot cover this disbursement`,
+        { available_minor: String(rows[0]?.balance_minor ?? 0n), amount_minor: String(row.amount_minor) });
+    }
+    await recordStep(tx, row, 'approved', actor, null, { reservation_entry_id: String(entryId) });
+    const { rows } = await tx.query<DisbursementRow>(
+      `update disbursements set status = 'approved', approved_by_token = $2, approved_by = $3, approved_at = now(), reservation_entry_id = $4
+        where id = $1 returning ${DISBURSEMENT_COLUMNS}`, [id, actor.tokenId, actorLabel(actor), entryId]);
+    return rows[0]!;
+  });
+}
+
+/** Marks an approved disbursement paid with its transfer reference, posting reserved → payout:bank. */
+export async function payDisbursement(database: Database, id: bigint, reference: string, actor: AuditActor): Promise<DisbursementRow> {
+  return database.transaction(async (tx) => {
+    const row = await lockDisbursement(tx, id);
+    checkTransition(row.status, 'paid');
+    const entryId = await postMove(tx, {
+      kind: 'disbursement_payment', campaignId: row.campaign_id, currency: row.currency, amountMinor: row.amount_minor,
+      from: { kind: 'reserved', name: row.fund }, to: { kind: 'payout', name: 'bank' }, fromMustCover: true, memo: `disbursement ${row.id} paid: ${reference}`,
+    });
+    // The reservation made at approval covers exactly this amount; its absence is a broken ledger, not bad input.
+    if (entryId === null) throw new Error(`disbursement ${row.id}: its reservation does not cover its amount`);
+    await recordStep(tx, row, 'paid', actor, null, { payment_reference: reference, ledger_entry_id: String(entryId) });
+    const { rows } = await tx.query<DisbursementRow>(
+      `update disbursements set status = 'paid', paid_at = now(), payment_reference = $2, ledger_entry_id = $3 where id = $1 returning ${DISBURSEMENT_COLUMNS}`,
+      [id, reference, entryId]);
+    return rows[0]!;
+  });
+}
+
+/**
+ * Rejects a request (a checker: never the maker) or cancels it (anyone on staff; an approved one releases its
+ * reservation back to the fund).
+ */
+export async function closeDisbursement(database: Database, id: bigint, to: 'rejected' | 'cancelled', reason: string, actor: AuditActor): Promise<DisbursementRow> {
+  return database.transaction(async (tx) => {
+    const row = await lockDisbursement(tx, id);
+    checkTransition(row.status, to);
+    if (to === 'rejected' && row.requested_by_token === actor.tokenId) {
+      throw new AppError('disbursement_maker_is_checker', 'a request is rejected by another staff member or an admin; its maker cancels it instead');
+    }
+    let releaseEntryId: bigint | null = null;
+    if (row.status === 'approved') {
+      releaseEntryId = await postMove(tx, {
+        kind: 'disbursement_release', campaignId: row.campaign_id, currency: row.currency, amountMinor: row.amount_minor,
+        from: { kind: 'reserved', name: row.fund }, to: { kind: 'fund', name: row.fund }, fromMustCover: true, memo: `disbursement ${row.id} cancelled`,
+      });
+      if (releaseEntryId === null) throw new Error(`disbursement ${row.id}: its reservation does not cover its amount`);
+    }
+    await recordStep(tx, row, to, actor, reason, releaseEntryId === null ? {} : { release_entry_id: String(releaseEntryId) });
+    const { rows } = await tx.query<DisbursementRow>(
+      `update disbursements set status = $2, release_entry_id = $3 where id = $1 returning ${DISBURSEMENT_COLUMNS}`, [id, to, releaseEntryId]);
+    return rows[0]!;
+  });
+}
+
+/** The available balance of a campaign's fund account (what approvals draw on), in minor units; 0 without one. */
+export async function availableBalance(db: Queryable, campaignId: bigint, fund: LedgerFund, currency: string): Promise<bigint> {
+  const { rows } = await db.query<{ available: bigint }>(
+    `select -balance_minor as available from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = $2 and currency = $3`,
+    [campaignId, fund, currency]);
+  return rows[0]?.available ?? 0n;
+}
+
+export interface HawlRow {
+  campaign_id: bigint; slug: string; name: string; currency: string; undistributed_minor: bigint; over_hawl_minor: bigint; oldest_undistributed_at: Date | null;
+}
+
+/**
+ * The hawl report: per campaign and currency, what of a fund is undistributed and how much of it was received
+ * more than HAWL_DAYS (one lunar year) before `asOf`. FIRST IN, FIRST OUT: the fund's receipts (the net credit of
+ * each opening, approval or import entry: what was received less its amil share) are consumed in the order they
+ * were posted by everything else that moved the account (disbursement reservations net of releases, refunds,
+ * corrections); what a receipt keeps is min(its amount, receipts up to it − all consumed), never below zero.
+ * A reservation counts as distributed: the money is committed to a mustahik. Reads every line of the fund's
+ * accounts once (a report, not a hot path).
+ */
+export async function hawlReport(db: Queryable, fund: LedgerFund, asOf: Date, limit: number): Promise<HawlRow[]> {
+  const { rows } = await db.query<HawlRow>(
+    `with moves as (
+       select a.id as account_id, a.campaign_id, a.currency, e.id as entry_id, e.kind, e.posted_at, sum(l.amount_minor)::bigint as net_minor
+         from ledger_accounts a join ledger_lines l on l.account_id = a.id join ledger_entries e on e.id = l.entry_id
+        where a.kind = 'fund' and a.name = $1 and e.posted_at <= $2
+        group by a.id, a.campaign_id, a.currency, e.id, e.kind, e.posted_at
+     ), receipts as (
+       select account_id, campaign_id, currency, posted_at, -net_minor as amount_minor,
+              sum(-net_minor) over (partition by account_id order by posted_at, entry_id) as received_through_minor
+         from moves where kind in ('opening', 'approval', 'import') and net_minor < 0
+     ), consumed as (
+       select account_id, sum(net_minor) as consumed_minor from moves
+        where not (kind in ('opening', 'approval', 'import') and net_minor < 0) group by account_id
+     ), kept as (
+       select r.campaign_id, r.currency, r.posted_at,
+              greatest(0, least(r.amount_minor, r.received_through_minor - coalesce(c.consumed_minor, 0))) as kept_minor
+         from receipts r left join consumed c using (account_id)
+     )
+     select k.campaign_id, c.slug, c.name, k.currency, sum(k.kept_minor)::bigint as undistributed_minor,
+            coalesce(sum(k.kept_minor) filter (where k.posted_at < $2::timestamptz - make_interval(days => $3)), 0)::bigint as over_hawl_minor,
+            min(k.posted_at) filter (where k.kept_minor > 0) as oldest_undistributed_at
+       from kept k join campaigns c on c.id = k.campaign_id
+      group by k.campaign_id, c.slug, c.name, k.currency
+     having sum(k.kept_minor) > 0
+      order by over_hawl_minor desc, k.campaign_id limit $4`,
+    [fund, asOf, HAWL_DAYS, limit]);
+  return rows;
+}
