@@ -2,18 +2,20 @@
 // balances per currency and has lines; every account's maintained balance is the sum of its lines; each
 // campaign's total equals its receipt postings (the clearing accounts, which only receipts and refunds move);
 // every approved donation names a receipt entry of its campaign, and each receipt entry's clearing lines equal
-// the donations that name it. Each check is one query that reads what it needs once (full scans: verify is an
+// the donations that name it; no fund or reserved account is below zero; every approved or paid disbursement names
+// the entries that reserved and paid it, and each campaign's reservations equal its approved, unpaid disbursements. Each check is one query that reads what it needs once (full scans: verify is an
 // audit, not a hot path) and answers the rows at fault, at most `problemsMax` of them.
 import type { Queryable } from '../db/database.ts';
 
 /** What `amanah verify` says when every ledger check passes. */
-export const LEDGER_VERIFIED = 'every ledger entry balances per currency; every account balance equals the sum of its lines; every campaign total equals its receipt postings; every approved donation names the entry that posted it';
+export const LEDGER_VERIFIED = 'every ledger entry balances per currency; every account balance equals the sum of its lines; every campaign total equals its receipt postings; every approved donation names the entry that posted it; no fund balance is below zero; every approved and paid disbursement names its entries and every reservation is accounted for';
 
 /** At most this many faults are reported per check: one is enough to fail, a few help find the cause. */
 export const LEDGER_PROBLEMS_MAX = 20;
 
 export interface LedgerProblem {
-  check: 'entry_unbalanced' | 'entry_without_lines' | 'account_balance' | 'campaign_postings' | 'donation_entry' | 'entry_donations';
+  check: 'entry_unbalanced' | 'entry_without_lines' | 'account_balance' | 'campaign_postings' | 'donation_entry' | 'entry_donations'
+    | 'fund_negative' | 'disbursement_entry' | 'reserved_balance';
   detail: string;
 }
 
@@ -77,6 +79,50 @@ const CHECKS: readonly { check: LedgerProblem['check']; sql: string }[] = [
                         where refund_entry_id is not null group by refund_entry_id) d on d.refund_entry_id = e.id
            where e.kind = 'refund' and -coalesce(l.total, 0) <> coalesce(d.total, 0)
            order by e.id limit $1`,
+  },
+  {
+    // Fund and reserved accounts are credit-normal: a positive balance is a fund spent below zero (migration 0016).
+    check: 'fund_negative',
+    sql: `select format('account %s (campaign %s, %s:%s %s) is below zero: balance %s', id, campaign_id, kind, name, currency, balance_minor) as detail
+            from ledger_accounts where kind in ('fund', 'reserved') and balance_minor > 0 order by id limit $1`,
+  },
+  {
+    // Each approved or paid disbursement names its reservation (fund debit of its amount), each paid one its payment
+    // (reserved debit of its amount), each cancelled-after-approval one its release; every disbursement entry is named.
+    check: 'disbursement_entry',
+    sql: `with expected as (
+            select id, campaign_id, amount_minor, reservation_entry_id as entry_id, 'disbursement_reserve' as kind, 'fund' as account_kind
+              from disbursements where status in ('approved', 'paid') or release_entry_id is not null
+            union all
+            select id, campaign_id, amount_minor, ledger_entry_id, 'disbursement_payment', 'reserved' from disbursements where status = 'paid'
+            union all
+            select id, campaign_id, amount_minor, release_entry_id, 'disbursement_release', 'reserved' from disbursements where release_entry_id is not null
+          ), found as (
+            select x.id, x.kind, x.amount_minor, e.id as entry_id, e.kind as entry_kind, e.campaign_id as entry_campaign,
+                   (select sum(l.amount_minor) from ledger_lines l join ledger_accounts a on a.id = l.account_id
+                     where l.entry_id = e.id and a.kind = x.account_kind and l.amount_minor > 0) as debit_minor, x.campaign_id
+              from expected x left join ledger_entries e on e.id = x.entry_id
+          )
+          select format('disbursement %s: its %s entry %s %s', id, kind, coalesce(entry_id::text, 'none'),
+                        case when entry_id is null then 'does not exist' else format('is a %s of campaign %s debiting %s, not %s', entry_kind, entry_campaign, debit_minor, amount_minor) end) as detail
+            from found
+           where entry_id is null or entry_kind <> kind or entry_campaign <> campaign_id or debit_minor is distinct from amount_minor
+          union all
+          select format('%s entry %s is named by no disbursement', e.kind, e.id) from ledger_entries e
+           where e.kind in ('disbursement_reserve', 'disbursement_payment', 'disbursement_release')
+             and not exists (select from disbursements d where e.id in (d.reservation_entry_id, d.ledger_entry_id, d.release_entry_id))
+          limit $1`,
+  },
+  {
+    // What a campaign's reserved:<fund> account holds is what its approved, unpaid disbursements of that fund sum to.
+    check: 'reserved_balance',
+    sql: `select format('campaign %s: reserved:%s %s holds %s, its approved unpaid disbursements sum to %s',
+                        coalesce(a.campaign_id, d.campaign_id), coalesce(a.name, d.fund), coalesce(a.currency, d.currency), coalesce(-a.balance_minor, 0), coalesce(d.total, 0)) as detail
+            from (select * from ledger_accounts where kind = 'reserved') a
+            full join (select campaign_id, fund, currency, sum(amount_minor) as total from disbursements where status = 'approved'
+                        group by campaign_id, fund, currency) d
+              on d.campaign_id = a.campaign_id and d.fund = a.name and d.currency = a.currency
+           where coalesce(-a.balance_minor, 0) <> coalesce(d.total, 0) limit $1`,
   },
 ];
 

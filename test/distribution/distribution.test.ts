@@ -200,14 +200,20 @@ describe('maker, checker, paid', () => {
       const made = await post('/api/distribution/disbursements', test_.staffToken, { program_id: food, mustahik_id: family, campaign_id: campaign, asnaf: 'fakir', amount: '100000' });
       ids.push(made.json().id);
     }
-    const answers = await Promise.all(ids.map((id) => post(`/api/distribution/disbursements/${id}/approve`, checkerToken)));
-    const approved = answers.filter((answer) => answer.statusCode === 200);
-    const refused = answers.filter((answer) => answer.statusCode !== 200);
+    // Twenty parallel HTTP requests through a listening server: on PostgreSQL each runs on its own pooled connection.
+    const address = await test_.app.listen({ port: 0, host: '127.0.0.1' });
+    const answers = await Promise.all(ids.map(async (id) => {
+      const response = await fetch(`${address}/api/distribution/disbursements/${id}/approve`, { method: 'POST', headers: bearer(checkerToken) });
+      return { status: response.status, type: response.headers.get('content-type'), body: await response.json() as { code?: string } };
+    }));
+    const approved = answers.filter((answer) => answer.status === 200);
+    const refused = answers.filter((answer) => answer.status !== 200);
     assert.equal(approved.length, 12);
     assert.equal(refused.length, 8);
     for (const answer of refused) {
-      assert.equal(answer.json().code, 'fund_balance_insufficient');
-      assert.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8');
+      assert.equal(answer.status, 409);
+      assert.equal(answer.body.code, 'fund_balance_insufficient');
+      assert.equal(answer.type, 'application/problem+json; charset=utf-8');
     }
     const { rows } = await test_.database.query<{ balance_minor: bigint }>(
       `select balance_minor from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = 'zakat'`, [campaign]);
