@@ -2,55 +2,20 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { openPglite } from '../../src/db/pglite.ts';
+import { CLI, createCliTarget, type CliTarget } from '../helpers/cli-target.ts';
 import { authenticate } from '../../src/auth/tokens.ts';
 import type { Database } from '../../src/db/database.ts';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-
 describe('amanah CLI', () => {
-  let target: TestDatabase | undefined;
-  let dataDirectory: string | undefined;
-  let env: Record<string, string>;
-
-  before(async () => {
-    const probe = await createTestDatabase();
-    if (probe.url) {
-      target = probe;
-      env = { DATABASE_URL: probe.url };
-    } else {
-      // PGlite in a data folder belongs to one process at a time: the CLI gets the folder while it runs.
-      await probe.drop();
-      dataDirectory = mkdtempSync(join(tmpdir(), 'amanah-cli-'));
-      env = { AMANAH_DATA_DIR: dataDirectory };
-    }
-  });
-  after(async () => {
-    await target?.drop();
-    if (dataDirectory) rmSync(dataDirectory, { recursive: true, force: true });
-  });
+  let target: CliTarget;
+  before(async () => { target = await createCliTarget('cli'); });
+  after(() => target.close());
 
   const run = (...args: string[]) => {
-    const environment: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'silent', ...env };
-    if (!env.DATABASE_URL) delete environment.DATABASE_URL;
-    const result = spawnSync(process.execPath, [CLI, ...args], { env: environment, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, [CLI, ...args], { env: target.childEnv(), encoding: 'utf8', timeout: 60_000 });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
-
-  /** Opens the CLI's database in this process (for PGlite, only while no CLI process holds it). */
-  const withDatabase = async <T>(work: (database: Database) => Promise<T>): Promise<T> => {
-    if (target) return work(target.database);
-    const database = await openPglite(dataDirectory);
-    try {
-      return await work(database);
-    } finally {
-      await database.close();
-    }
-  };
+  const withDatabase = <T>(work: (database: Database) => Promise<T>): Promise<T> => target.withDatabase(work);
 
   test('every command answers --help, and an unknown command exits 2 with the list', () => {
     // Proves the help surface the README promises.
@@ -67,8 +32,7 @@ describe('amanah CLI', () => {
 
   test('a bad configuration value stops the command with one line naming it', () => {
     // Proves configuration is validated before any work.
-    const environment = { ...process.env, ...env, DATABASE_POOL_SIZE: 'many' };
-    const result = spawnSync(process.execPath, [CLI, 'migrate'], { env: environment, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [CLI, 'migrate'], { env: target.childEnv({ DATABASE_POOL_SIZE: 'many' }), encoding: 'utf8' });
     assert.equal(result.status, 1);
     assert.equal(result.stderr.trim(), 'amanah: configuration: DATABASE_POOL_SIZE: expected an integer from 1 to 500, got "many"');
   });

@@ -2,65 +2,39 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { openPglite } from '../../src/db/pglite.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { createCliTarget, REPOSITORY, type CliTarget } from '../helpers/cli-target.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createCampaign } from '../../src/campaigns/campaigns.ts';
 import { findCampaign } from '../../src/campaigns/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
 import { GDQ_DIRECTORY } from '../helpers/gdq.ts';
 
-const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const JRDQ = `${GDQ_DIRECTORY}jrdq_donations.csv`;
 const GDQ_ARGS = ['--currency', 'USD', '--map', 'donor_name=donator,donated_at=date'];
 
+/** The child's database (this file's own on PostgreSQL, a data folder on PGlite) and a scratch folder. */
+let target: CliTarget;
 let scratch: string;
-/** PostgreSQL: this file's test database, shared with the child. PGlite: a data folder, opened by one process at a time. */
-let testDatabase: TestDatabase | undefined;
-let environment: Record<string, string>;
 
 before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'amanah-import-cli-'));
-  testDatabase = await createTestDatabase();
-  if (testDatabase.url !== undefined) {
-    environment = { DATABASE_URL: testDatabase.url };
-  } else {
-    await testDatabase.drop();
-    testDatabase = undefined;
-    environment = { DATABASE_URL: '', AMANAH_DATA_DIR: join(scratch, 'data') };
-  }
-  await withDatabase(async (database) => {
+  target = await createCliTarget('import-cli');
+  scratch = target.scratch;
+  await target.withDatabase(async (database) => {
     for (const slug of ['jrdq', 'small']) await createCampaign(database, new ChangeFeed(), { slug, name: slug, fund: 'general', currency: 'USD', status: 'active' });
   });
 });
 
-after(async () => {
-  await testDatabase?.drop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => target.close());
 
-/** Runs `work` on the database the child uses; on PGlite the folder is opened here only while the child is not running. */
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  if (testDatabase) return work(testDatabase.database);
-  const database = await openPglite(environment.AMANAH_DATA_DIR);
-  try {
-    await migrate(database);
-    return await work(database);
-  } finally {
-    await database.close();
-  }
-}
+const withDatabase = <T>(work: (database: Database) => Promise<T>): Promise<T> => target.withDatabase(work);
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
 function amanah(args: string[], stdin?: string): Promise<Result> {
   const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-    cwd: REPOSITORY, env: { ...process.env, ...environment, LOG_LEVEL: 'silent' }, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: REPOSITORY, env: target.childEnv(), stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

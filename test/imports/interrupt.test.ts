@@ -6,61 +6,38 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { openPglite } from '../../src/db/pglite.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { createCliTarget, REPOSITORY, type CliTarget } from '../helpers/cli-target.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createCampaign } from '../../src/campaigns/campaigns.ts';
 import { findCampaign } from '../../src/campaigns/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
 
-const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const ROWS = 60_000;
 
+/** The child's database (this file's own on PostgreSQL, a data folder on PGlite) and a scratch folder. */
+let target: CliTarget;
 let scratch: string;
-let testDatabase: TestDatabase | undefined;
-let environment: Record<string, string>;
 
 before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'amanah-import-stop-'));
-  testDatabase = await createTestDatabase();
-  if (testDatabase.url !== undefined) environment = { DATABASE_URL: testDatabase.url };
-  else {
-    await testDatabase.drop();
-    testDatabase = undefined;
-    environment = { DATABASE_URL: '', AMANAH_DATA_DIR: join(scratch, 'data') };
-  }
-  await withDatabase(async (database) => {
+  target = await createCliTarget('import-stop');
+  scratch = target.scratch;
+  await target.withDatabase(async (database) => {
     for (const slug of ['stop', 'whole', 'columns']) await createCampaign(database, new ChangeFeed(), { slug, name: slug, fund: 'general', currency: 'USD', status: 'active' });
   });
 });
 
-after(async () => {
-  await testDatabase?.drop();
-  rmSync(scratch, { recursive: true, force: true });
-});
+after(() => target.close());
 
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  if (testDatabase) return work(testDatabase.database);
-  const database = await openPglite(environment.AMANAH_DATA_DIR);
-  try {
-    await migrate(database);
-    return await work(database);
-  } finally {
-    await database.close();
-  }
-}
+const withDatabase = <T>(work: (database: Database) => Promise<T>): Promise<T> => target.withDatabase(work);
 
 interface Result { code: number | null; stdout: string; stderr: string }
 
 /** Starts `amanah …`; `signalWhen` sends a signal once stderr matches; stdin stays open unless given. */
 function amanah(args: string[], options: { stdin?: string; signal?: NodeJS.Signals; when?: RegExp } = {}): Promise<Result> {
   const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-    cwd: REPOSITORY, env: { ...process.env, ...environment, LOG_LEVEL: 'silent' }, stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: REPOSITORY, env: target.childEnv(), stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';

@@ -2,67 +2,31 @@
 // provider on loopback, printing the counts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTestDatabase, TEST_ADMIN_TOKEN, testConfig, type TestDatabase } from '../helpers/database.ts';
-import { openPglite } from '../../src/db/pglite.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { TEST_ADMIN_TOKEN, testConfig } from '../helpers/database.ts';
+import { createCliTarget, type CliResult, type CliTarget } from '../helpers/cli-target.ts';
 import { buildApp } from '../../src/http/app.ts';
 import type { Database } from '../../src/db/database.ts';
 import { startProviderServer, type ProviderServer } from './provider-server.ts';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-
 let provider: ProviderServer;
-let target: TestDatabase | undefined;
-let dataDirectory: string | undefined;
-let env: Record<string, string>;
+let target: CliTarget;
 
 before(async () => {
   provider = await startProviderServer();
-  const probe = await createTestDatabase();
-  if (probe.url) {
-    target = probe;
-    env = { DATABASE_URL: probe.url };
-  } else {
-    // PGlite in a data folder belongs to one process at a time: the CLI gets the folder while it runs.
-    await probe.drop();
-    dataDirectory = mkdtempSync(join(tmpdir(), 'amanah-verify-cli-'));
-    env = { AMANAH_DATA_DIR: dataDirectory };
-  }
+  target = await createCliTarget('verify-cli');
 });
 after(async () => {
   await provider.close();
-  await target?.drop();
-  if (dataDirectory) rmSync(dataDirectory, { recursive: true, force: true });
+  await target.close();
 });
 
 /** Runs the CLI asynchronously: the provider server lives in this process and must keep answering. */
-function run(args: string[], extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const environment: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'silent', ...env, ...extra };
-  if (!env.DATABASE_URL) delete environment.DATABASE_URL;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: environment });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], extra: Record<string, string> = {}): Promise<CliResult> {
+  return target.run(args, { env: extra });
 }
 
-async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
-  if (target) return work(target.database);
-  const database = await openPglite(dataDirectory);
-  try {
-    await migrate(database);
-    return await work(database);
-  } finally {
-    await database.close();
-  }
+function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
+  return target.withDatabase(work);
 }
 
 async function seedDonations(references: Record<string, string>): Promise<void> {
