@@ -9,6 +9,7 @@ import { isDatabaseId } from '../http/format.ts';
 import { CHANGES_CHANNEL, ChangeSet, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
 import { changeStatusReturning, lockCampaignsOfDonations, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
 import { receiveDonation, type DonationInput, type IntakeResult } from './intake.ts';
+import { applyPartialRefund } from './partial-refund.ts';
 import { isKeyTaken, keysOfGroup, planKeys, refuseTakenKey, replayOf, storedChanges } from './transition-keys.ts';
 
 export { receiveDonation, type DonationInput, type IntakeResult };
@@ -104,6 +105,27 @@ export interface TransitionRequest {
   reason: string | null;
   /** The Idempotency-Key the request came with, if any (transition-keys.ts). */
   key?: string | undefined;
+  /**
+   * A refund from a payment provider that may be partial: the provider's total refunded so far, in minor units.
+   * Under the amount the donation stays approved and only what was not reversed before is (partial-refund.ts).
+   */
+  refundedTotalMinor?: bigint | undefined;
+}
+
+/** Partial refunds are applied one by one (partial-refund.ts); the rest of the batch as before. */
+async function writeWithPartialRefunds(db: Database, feed: ChangeFeed, requests: readonly TransitionRequest[]): Promise<(DonationRow | AppError)[]> {
+  const isPartial = (request: TransitionRequest) => request.to === 'refunded' && request.refundedTotalMinor !== undefined;
+  const others = requests.filter((request) => !isPartial(request));
+  const answers = others.length === 0 ? [] : await writeTransitionBatch(db, feed, others);
+  let next = 0;
+  const results: (DonationRow | AppError)[] = [];
+  for (const request of requests) {
+    if (!isPartial(request)) { results.push(answers[next++]!); continue; }
+    results.push(isDatabaseId(request.id)
+      ? await applyPartialRefund(db, feed, { id: request.id, actor: request.actor, reason: request.reason, refundedTotalMinor: request.refundedTotalMinor! })
+      : new AppError('donation_not_found', `no donation with id "${request.id}"`));
+  }
+  return results;
 }
 
 /**
@@ -117,6 +139,7 @@ export interface TransitionRequest {
  * PostgreSQL: one approval per transaction topped out near 460/s on this machine.
  */
 export async function writeTransitionBatch(db: Database, feed: ChangeFeed, requests: readonly TransitionRequest[]): Promise<(DonationRow | AppError)[]> {
+  if (requests.some((request) => request.refundedTotalMinor !== undefined && request.to === 'refunded')) return writeWithPartialRefunds(db, feed, requests);
   const ids = [...new Set(requests.map((request) => request.id).filter(isDatabaseId))];
   const plan = await planKeys(db, requests);
   const groups = new Map<string, number[]>();

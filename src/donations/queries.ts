@@ -234,7 +234,8 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
          from donor_counts c join per_donor p using (campaign_id, donor_id) group by c.campaign_id
      ), per_campaign as (
        -- A donation without a donor row is its own donor: it counts while it is approved.
-       select campaign_id, sum(amount_minor) as amount, count(*) as donations,
+       -- A refund reverses what earlier partial refunds left (refunded_minor is 0 for an approval; migration 0018).
+       select campaign_id, sum(amount_minor - refunded_minor) as amount, count(*) as donations,
               count(*) filter (where donor_id is null) as unrecognised_donors
          from changed group by campaign_id
      ), totals as (
@@ -248,8 +249,8 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
      ), ledger_rows as (
        -- The batch's entry per campaign: an approval posts each donation's amil share at its fund's rate now; a
        -- refund reverses the share its donation posted, at the rate its receipt entry recorded (ledger/logic.ts).
-       select l.entry_id, d.campaign_id, d.source as channel, d.amount_minor,
-              ${amilShareSql('d.amount_minor', 'coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0)::bigint')} as share_minor,
+       select l.entry_id, d.campaign_id, d.source as channel, d.amount_minor - d.refunded_minor as amount_minor,
+              ${amilShareSql('d.amount_minor - d.refunded_minor', 'coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0)::bigint')} as share_minor,
               coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0) as rate_bp
          from changed d join locked l on l.id = d.campaign_id join campaigns c on c.id = d.campaign_id
          left join amil_rates r on $6::bigint > 0 and r.fund = ledger_fund(c.fund)

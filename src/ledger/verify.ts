@@ -75,8 +75,10 @@ const CHECKS: readonly { check: LedgerProblem['check']; sql: string }[] = [
             from ledger_entries e
             left join (select entry_id, sum(amount_minor) as total from ledger_lines l join ledger_accounts a on a.id = l.account_id
                         where a.kind = 'clearing' group by entry_id) l on l.entry_id = e.id
-            left join (select refund_entry_id, sum(amount_minor) as total from donations
-                        where refund_entry_id is not null group by refund_entry_id) d on d.refund_entry_id = e.id
+            -- A full refund reverses what partial refunds left; each partial one names its entry (migration 0018).
+            left join (select entry_id, sum(amount) as total from (
+                         select refund_entry_id as entry_id, amount_minor - refunded_minor as amount from donations where refund_entry_id is not null
+                         union all select entry_id, amount_minor from donation_refunds) r group by entry_id) d on d.entry_id = e.id
            where e.kind = 'refund' and -coalesce(l.total, 0) <> coalesce(d.total, 0)
            order by e.id limit $1`,
   },

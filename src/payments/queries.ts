@@ -25,13 +25,15 @@ export interface PaymentRow {
   expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** What the provider says it has refunded so far, provider units (migration 0018); 0 until a refund. */
+  refunded_units: bigint;
   /** The donation's status, joined in (checkout answers and webhooks both need it). */
   donation_status: DonationStatus;
 }
 
 const PAYMENT_COLUMNS = `p.id, p.donation_id, p.provider, p.checkout_key, p.request_sha256, p.reference, p.attempt,
   p.provider_payment_id, p.provider_intent_id, p.currency, p.amount_units, p.status, p.status_reason, p.payment_url,
-  p.snap_token, p.expires_at, p.created_at, p.updated_at, d.status as donation_status`;
+  p.snap_token, p.expires_at, p.created_at, p.updated_at, p.refunded_units, d.status as donation_status`;
 const SELECT_PAYMENT = `select ${PAYMENT_COLUMNS} from payments p join donations d on d.id = p.donation_id`;
 
 export async function findPaymentByKey(db: Queryable, checkoutKey: string): Promise<PaymentRow | undefined> {
@@ -153,6 +155,24 @@ export async function movePaymentBatch(db: Queryable, moves: readonly BatchMove[
       moves.map((item) => item.otherOutcome), moves.map((item) => item.event.provider), moves.map((item) => item.event.eventId)],
   );
   return new Set(rows.map((row) => Number(row.n) - 1));
+}
+
+/**
+ * A partial refund moves the payment's refunded_units up only (a paid payment, to a larger total) and records the
+ * event's outcome, in one statement; true when it moved. A repeated or older partial refund finds it at or past.
+ */
+export async function movePaymentRefund(db: Queryable, id: bigint, event: PaymentEvent, units: bigint, reason: string): Promise<boolean> {
+  const { rows } = await db.query<{ moved: boolean }>(
+    `with moved as (
+       update payments set refunded_units = $2, status_reason = $3, updated_at = now()
+       where id = $1 and status = 'paid' and refunded_units < $2 returning id),
+     recorded as (
+       update payment_events set payment_id = $1, outcome = case when exists (select 1 from moved) then 'partial_refund' else 'stale' end
+       where provider = $4 and event_id = $5)
+     select exists (select 1 from moved) as moved`,
+    [id, units, reason, event.provider, event.eventId],
+  );
+  return rows[0]!.moved;
 }
 
 export interface NewPayment {

@@ -5,18 +5,26 @@
 // donation can be approved or rejected and only an approved one refunded, so applying the same outcome twice,
 // from a redelivery after a crash or from the reconciliation sweep, is one change.
 //
-//   payment:  creating|open → paid | held | failed | expired;  expired → paid (late) | held;  paid → refunded
-//   donation: paid → approved, failed → rejected, refunded → refunded (from approved); held and expired stay
-//             pending for staff (held says why in status_reason).
+//   payment:  creating|open → paid | held | failed | expired;  expired → paid (late) | held;  paid → refunded;
+//             paid → paid with refunded_units up (a partial refund: the provider's total refunded, up only)
+//   donation: paid → approved, failed → rejected, refunded → refunded (from approved), a partial refund reverses
+//             the difference and the donation stays approved (donations/partial-refund.ts); held stays pending
+//             for staff (held says why in status_reason).
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import type { TargetStatus } from '../donations/donations.ts';
 import type { PaymentEvent } from './provider.ts';
+import { minorFromProvider } from './amounts.ts';
 import {
-  findPaymentById, movePaymentBatch, movePaymentForEvent, receiveEvent, receiveEventBatch, recordEventOutcome, type BatchMove, type PaymentMove, type PaymentRow,
+  findPaymentById, movePaymentBatch, movePaymentForEvent, movePaymentRefund, receiveEvent, receiveEventBatch, recordEventOutcome, type BatchMove, type PaymentMove, type PaymentRow,
 } from './queries.ts';
 
-export type EventOutcome = 'duplicate' | 'unknown_payment' | 'applied' | 'held' | 'stale' | 'no_change' | 'partial_refund_held';
+export type EventOutcome = 'duplicate' | 'unknown_payment' | 'applied' | 'held' | 'stale' | 'no_change' | 'partial_refund' | 'partial_refund_held';
+
+/** A refund event for less than the whole payment (Stripe charge.refunded with refunded false, Midtrans partial_refund). */
+function isPartialRefund(payment: PaymentRow, event: PaymentEvent): boolean {
+  return event.kind === 'refunded' && event.fullRefund !== true && event.amountUnits !== undefined && event.amountUnits < payment.amount_units;
+}
 
 /** How the event would move the payment, if it may; undefined when it changes nothing. */
 function moveFor(payment: PaymentRow, event: PaymentEvent): (PaymentMove & { outcome: EventOutcome }) | undefined {
@@ -35,13 +43,9 @@ function moveFor(payment: PaymentRow, event: PaymentEvent): (PaymentMove & { out
     }
     case 'failed': return move(['creating', 'open'], 'failed', `payment failed at ${event.provider} (${event.eventId})`);
     case 'expired': return move(['creating', 'open'], 'expired', `payment expired at ${event.provider} (${event.eventId}); the donation stays pending`);
-    case 'refunded': {
-      const full = event.fullRefund === true || (event.amountUnits !== undefined && event.amountUnits >= payment.amount_units);
-      // A partial refund would have to reverse exactly its amount from the totals, which amanah's status
-      // changes cannot yet do (README, Payments: not done): it is kept for staff, never dropped.
-      if (!full) return move(['paid'], 'paid', `partial refund of ${event.amountUnits ?? '?'} (provider units) at ${event.provider}: for staff to settle`, 'partial_refund_held');
+    case 'refunded':
+      // Partial refunds never come here (applyPartialRefundEvent); a refund with no amount is taken as whole.
       return move(['paid'], 'refunded', `refunded at ${event.provider} (${event.eventId})`);
-    }
     default:
       return undefined;
   }
@@ -67,17 +71,42 @@ function historyReason(payment: PaymentRow): string {
 /** Brings the donation to where its payment says, through the group committer; a second call changes nothing. */
 export async function settleDonation(context: AppContext, payment: PaymentRow): Promise<void> {
   const target = DONATION_TARGET[payment.status];
-  if (!target || payment.donation_status !== target.from) return;
+  const actor = `payment:${payment.provider}`;
   try {
-    await context.transitions.submit({
-      // No Idempotency-Key: the change itself is once-only (only a pending donation can be approved or rejected,
-      // only an approved one refunded), and a key would cost the committer a lookup round trip per batch.
-      id: String(payment.donation_id), to: target.to, actor: `payment:${payment.provider}`, reason: historyReason(payment),
-    });
+    if (target && payment.donation_status === target.from) {
+      await context.transitions.submit({
+        // No Idempotency-Key: the change itself is once-only (only a pending donation can be approved or rejected,
+        // only an approved one refunded), and a key would cost the committer a lookup round trip per batch.
+        id: String(payment.donation_id), to: target.to, actor, reason: historyReason(payment),
+      });
+    }
+    // A partial refund names the provider's total refunded: applying it again (a redelivery, a crash before the
+    // donation moved) reverses nothing more, so it is simply sent again until the donation has it.
+    const refundedMinor = payment.status === 'paid' && payment.refunded_units > 0n ? minorFromProvider(payment.provider, payment.refunded_units, payment.currency) : undefined;
+    if (refundedMinor !== undefined && refundedMinor > 0n && (payment.donation_status === 'approved' || target?.to === 'approved')) {
+      await context.transitions.submit({ id: String(payment.donation_id), to: 'refunded', actor, reason: `partial refund at ${payment.provider}`, refundedTotalMinor: refundedMinor });
+    }
   } catch (error) {
     // Staff moved the donation first (a manual rejection): the payment's status says what the provider did.
     if (!(error instanceof AppError && error.code === 'donation_status_conflict')) throw error;
   }
+}
+
+/**
+ * A partial refund: the payment's refunded_units moved up to the event's total (never down: an older or repeated
+ * partial refund is stale), then the donation reverses the difference. A total amanah cannot express exactly in
+ * the donation's minor units is kept for staff, never rounded.
+ */
+async function applyPartialRefundEvent(context: AppContext, event: PaymentEvent, payment: PaymentRow): Promise<EventOutcome> {
+  const db = context.database;
+  const units = event.amountUnits!;
+  if (minorFromProvider(payment.provider, units, payment.currency) === undefined) {
+    await recordEventOutcome(db, event, payment.id, 'partial_refund_held');
+    return 'partial_refund_held';
+  }
+  const moved = await movePaymentRefund(db, payment.id, event, units, `partial refund at ${event.provider}: ${units} of ${payment.amount_units} refunded in all (provider units; ${event.eventId})`);
+  await settleDonation(context, moved ? { ...payment, refunded_units: units } : (await findPaymentById(db, payment.id))!);
+  return moved ? 'partial_refund' : 'stale';
 }
 
 /**
@@ -121,7 +150,7 @@ export async function writeEventBatch(context: AppContext, requests: readonly Re
     const { event } = requests[index]!;
     if (!fresh) { outcomes[index] = 'duplicate'; return; }
     if (!payment) { moves.push({ index, event, paymentId: null, move: undefined, otherOutcome: 'unknown_payment', payment }); outcomes[index] = 'unknown_payment'; return; }
-    if (claimed.has(payment.id)) { later.push(index); return; }
+    if (claimed.has(payment.id) || isPartialRefund(payment, event)) { later.push(index); return; }
     const move = moveFor(payment, event);
     if (move) claimed.add(payment.id);
     moves.push({ index, event, paymentId: payment.id, move, otherOutcome: move ? 'stale' : 'no_change', payment, ...(move ? { outcome: move.outcome } : {}) });
@@ -149,6 +178,7 @@ export async function writeEventBatch(context: AppContext, requests: readonly Re
 /** The single path for an event already stored: move its payment and settle the donation. */
 async function applyFresh(context: AppContext, event: PaymentEvent, payment: PaymentRow): Promise<EventOutcome> {
   const db = context.database;
+  if (isPartialRefund(payment, event)) return applyPartialRefundEvent(context, event, payment);
   const move = moveFor(payment, event);
   if (!move) {
     await recordEventOutcome(db, event, payment.id, 'no_change');

@@ -8,6 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.ts';
 import { findTotalsMismatches } from '../../src/campaigns/queries.ts';
 import { createToken } from '../../src/auth/tokens.ts';
+import { setAmilRate } from '../../src/ledger/queries.ts';
+import { findLedgerProblems } from '../../src/ledger/verify.ts';
 import { createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../helpers/database.ts';
 import { bearer, createCampaign, type TestApp } from '../helpers/app.ts';
 import { startGateway, gatewayEnvironment, STRIPE_SECRETS, type Gateway } from './gateway-server.ts';
@@ -87,6 +89,68 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     assert.equal(await outcomeOf(refund), 'applied');
     assert.equal((await donation(body.donation.id)).status, 'refunded');
     assert.equal((await payment(body.payment.id)).status, 'refunded');
+  });
+
+  test('partial refunds reverse exactly their part (totals and a balanced entry with the amil share); older ones change nothing; the full refund reverses the rest', async () => {
+    await createCampaign({ app, adminToken: TEST_ADMIN_TOKEN } as TestApp, { slug: 'refunds-usd', currency: 'USD' });
+    await setAmilRate(testDatabase.database, 'infak_sedekah', 1000, 'test');
+    const db = testDatabase.database;
+    const raised = async () => (await db.query<{ raised_minor: bigint }>(`select raised_minor from campaigns where slug = 'refunds-usd'`)).rows[0]!.raised_minor;
+    const amil = async () => (await db.query<{ balance: bigint | null }>(
+      `select sum(a.balance_minor)::bigint as balance from ledger_accounts a join campaigns c on c.id = a.campaign_id where c.slug = 'refunds-usd' and a.kind = 'fund' and a.name = 'amil'`)).rows[0]!.balance ?? 0n;
+    const response = await checkout({ campaign_id: 'refunds-usd', amount: '25.01', provider: 'stripe', donor_email: 'r@example.org' });
+    assert.equal(response.statusCode, 201, response.body);
+    const body = response.json();
+    const session = gateway.stripe.get(body.payment.payment_url.split('/').pop())!;
+    assert.equal(await outcomeOf(await gateway.sendStripe('checkout.session.completed', { ...session, status: 'complete', payment_status: 'paid' })), 'applied');
+    assert.equal(await raised(), 2501n);
+    assert.equal(await amil(), -250n, 'floor(2501 × 10%) credited to amil (credits are negative)');
+    const charge = { id: 'ch_partial', object: 'charge', payment_intent: session.payment_intent, amount: 2501, currency: 'usd', refunded: false };
+    const first = await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1000 }, { id: 'evt_partial_1' });
+    assert.equal(await outcomeOf(first.clone()), 'partial_refund', await first.text());
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+    assert.equal(await raised(), 1501n);
+    assert.equal(await amil(), -150n, 'what stays keeps floor(1501 × 10%)');
+    assert.equal(await outcomeOf(await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1000 }, { id: 'evt_partial_1' })), 'duplicate');
+    assert.equal(await outcomeOf(await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1000 })), 'stale');
+    assert.equal(await raised(), 1501n);
+    assert.equal(await outcomeOf(await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1500 })), 'partial_refund');
+    assert.equal(await raised(), 1001n, 'the second partial refund moves only the difference (500)');
+    assert.equal(await amil(), -100n);
+    assert.equal(await outcomeOf(await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1200 })), 'stale', 'an older total never moves it back');
+    assert.equal(await raised(), 1001n);
+    const { rows: parts } = await db.query<{ amount_minor: bigint; share_minor: bigint }>(
+      'select amount_minor, share_minor from donation_refunds where donation_id = $1 order by id', [BigInt(body.donation.id)]);
+    assert.deepEqual(parts.map((row) => [row.amount_minor, row.share_minor]), [[1000n, 100n], [500n, 50n]]);
+    assert.deepEqual(await findLedgerProblems(db), []);
+    assert.equal(await outcomeOf(await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 2501, refunded: true })), 'applied');
+    assert.equal((await donation(body.donation.id)).status, 'refunded');
+    assert.equal(await raised(), 0n, 'the full refund reverses the rest (1001)');
+    assert.equal(await amil(), 0n, 'the reversals sum to the share the receipt posted');
+    assert.deepEqual((await history(body.donation.id)).map((row) => row.to_status), ['approved', 'approved', 'approved', 'refunded']);
+    assert.match((await history(body.donation.id))[1]!.reason!, /1000 reversed, 1000 of 2501 refunded/);
+    assert.deepEqual(await findLedgerProblems(db), []);
+    await setAmilRate(db, 'infak_sedekah', 0, 'test');
+  });
+
+  test('Midtrans partial_refund then refund: each confirmed by Get Status, each moves only its part', async () => {
+    const db = testDatabase.database;
+    const raised = async () => (await db.query<{ raised_minor: bigint }>(`select raised_minor from campaigns where slug = 'iftar-idr'`)).rows[0]!.raised_minor;
+    const created = (await checkout({ campaign_id: 'iftar-idr', amount: '40000', provider: 'midtrans' })).json();
+    const order = gateway.snap.get(`amanah-${created.donation.id}`)!;
+    const before = await raised();
+    order.transaction_status = 'settlement';
+    assert.equal(await outcomeOf(await gateway.sendMidtrans(order.order_id)), 'applied');
+    assert.equal(await raised(), before + 4000000n);
+    Object.assign(order, { transaction_status: 'partial_refund', refund_amount: '15000.00' });
+    assert.equal(await outcomeOf(await gateway.sendMidtrans(order.order_id)), 'partial_refund');
+    assert.equal((await donation(created.donation.id)).status, 'approved');
+    assert.equal(await raised(), before + 2500000n);
+    Object.assign(order, { transaction_status: 'refund', refund_amount: '40000.00' });
+    assert.equal(await outcomeOf(await gateway.sendMidtrans(order.order_id)), 'applied');
+    assert.equal((await donation(created.donation.id)).status, 'refunded');
+    assert.equal(await raised(), before);
+    assert.deepEqual(await findLedgerProblems(db), []);
   });
 
   test('a bad, stale or missing signature is 401 problem+json, changes nothing and is logged; the old secret still verifies', async () => {
