@@ -15,6 +15,7 @@ import { seedDemoData } from './seed/demo.ts';
 import { createFirstStartToken, firstStartMessage } from './auth/first-start.ts';
 import { countCampaigns } from './campaigns/queries.ts';
 import { ChangeFeed } from './events/changes.ts';
+import { answerWorkersMetrics } from './observability/cluster-metrics.ts';
 import { logStartRetry, retryWhileUnavailable, START_RETRY_LIMITS } from './db/availability.ts';
 
 export const WORKERS_MAX = 64;
@@ -84,6 +85,8 @@ export async function runPrimary(config: Config, workers: number): Promise<numbe
   });
   // Ctrl-C reaches the workers too (one process group); a SIGTERM to the primary alone is passed on.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopAll('SIGTERM'));
+  // /metrics on any worker reports them all: the primary gathers each worker's registry on request.
+  answerWorkersMetrics();
   for (let index = 0; index < workers; index += 1) forkWorker();
   log(`${workers} workers starting on ${config.host}:${config.port}`);
   return done;

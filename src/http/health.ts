@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../db/availability.ts';
+import { clusterMetricsText } from '../observability/cluster-metrics.ts';
 
 /** Readiness fails when the database does not answer `select 1` within this time. */
 const READINESS_TIMEOUT_MS = 2_000;
@@ -29,6 +30,7 @@ export async function healthRoutes(app: FastifyInstance, context: AppContext): P
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(context.metrics.registry.contentType);
-    return context.metrics.registry.metrics();
+    // Every worker of `serve --workers N`, merged, not whichever worker took this connection.
+    return clusterMetricsText(context.metrics.registry);
   });
 }

@@ -1,6 +1,7 @@
 // Prometheus metrics: the process (prom-client's defaults), HTTP requests, and the database pool.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { serveMetricsToPrimary } from './cluster-metrics.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -32,5 +33,7 @@ export function createMetrics(database: Database): Metrics {
   pool('amanah_db_pool_waiting', 'Queries waiting for a connection', () => database.poolStats().waiting);
   pool('amanah_db_pool_max', 'Database pool size limit', () => database.poolStats().max);
   pool('amanah_db_pool_acquire_timeouts', 'Connection acquires that timed out since start', () => database.poolStats().acquireTimeouts);
+  // In a `serve --workers N` worker, the primary may ask for this registry (src/observability/cluster-metrics.ts).
+  serveMetricsToPrimary(registry);
   return { registry, httpRequestDuration, donationsReceived };
 }

@@ -183,6 +183,14 @@
       table('statements', [['statement', 'query', null, 'query'], ['calls', 'calls', null, true], ['rows', 'rows', null, true],
         ['total', 'total_ms', milliseconds, true], ['mean', 'mean_ms', milliseconds, true]], statements.statements, 'No statements recorded yet.');
     }
+    const workers = snapshot.workers;
+    const seconds = (value) => (missing(value) ? '–' : `${value.toFixed(1)} s`);
+    table('workers', [['worker (pid)', 'pid'], ['requests', 'requests', count, true], ['donations', 'donations_received', count, true],
+      ['CPU time', 'cpu_seconds', seconds, true], ['RSS', 'rss_bytes', bytes, true], ['heap used', 'heap_used_bytes', bytes, true],
+      ['event-loop lag p99', (row) => row.event_loop_lag_p99_seconds * 1000, milliseconds, true], ['utilisation', 'event_loop_utilization', ratio, true],
+      ['pool open', 'pool_connections', count, true], ['waiting', 'pool_waiting', count, true]],
+    [...workers.workers, workers.total], '');
+    if (workers.missing > 0) $('table-workers').prepend(element('p', `${workers.missing} worker(s) did not answer in time and are left out.`, 'error'));
     $('profile-seconds').max = String(snapshot.profiler.cpu_profile_seconds_max);
     $('who').textContent = `pid ${system.pid} · up ${duration(system.uptime_seconds)}`;
   }

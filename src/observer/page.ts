@@ -76,6 +76,7 @@ function page(): string {
 <button type="submit">Sign in</button> <span id="signin-error" class="error" role="alert"></span></form>
 <div id="observer" hidden>
 <div class="status" role="status" aria-live="polite"><span id="pressure-pill" class="pill">OK</span><span id="pressure-text"></span><span id="stream-state" class="muted"></span></div>
+<section class="box" aria-labelledby="h-workers"><h2 id="h-workers">Workers (serve --workers N) and their total</h2><div id="table-workers"></div></section>
 <h2>System</h2><dl id="tiles" class="tiles"></dl>
 <h2>Load, last 15 minutes</h2><div id="charts" class="charts"></div>
 <h2>Tables</h2><div class="tables">

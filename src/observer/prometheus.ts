@@ -22,12 +22,15 @@ export function registerObserverMetrics(registry: Registry, sampler: ProcessSamp
     name: 'amanah_event_loop_utilization',
     help: 'Share of the last sample interval (1 s) the event loop spent running code, 0 to 1',
     registers: [registry],
+    // Across workers (src/observability/cluster-metrics.ts) the mean, not the sum: a share stays 0 to 1.
+    aggregator: 'average',
     collect() { this.set(sampler.latest?.values.event_loop_utilization ?? 0); },
   });
   new Gauge({
     name: 'amanah_under_pressure',
     help: '1 while load shedding is answering 503, else 0',
     registers: [registry],
+    aggregator: 'max',
     collect() { this.set(pressure().underPressure ? 1 : 0); },
   });
   // Cumulative counters read from the pool at scrape time.

@@ -24,6 +24,7 @@ import { systemSnapshot } from './system.ts';
 import { heaviestStatements } from './statements.ts';
 import { CPU_PROFILE_SECONDS_MAX, profilerBusy, recordCpuProfile, takeHeapSnapshot } from './profiler.ts';
 import { observerPageRoutes } from './page.ts';
+import { workersJson } from '../observability/cluster-metrics.ts';
 
 const require = createRequire(import.meta.url);
 const AMANAH_VERSION: string = require('../../package.json').version;
@@ -99,6 +100,8 @@ async function observerApiRoutes(app: FastifyInstance, parts: Observer): Promise
       streams: { open: parts.streams.open, max: OBSERVER_STREAMS_MAX, events_skipped: parts.streams.skipped, sample_listener_errors: parts.sampler.listenerErrors },
       profiler: { running: profilerBusy(), cpu_profile_seconds_max: CPU_PROFILE_SECONDS_MAX },
       statements: statementsJson(await heaviestStatements(database)),
+      // Each worker of `serve --workers N` and their total, from the same parts /metrics merges.
+      workers: await workersJson(parts.context.metrics.registry),
     };
   });
 
