@@ -94,9 +94,10 @@ const ALLOWED_FROM: Record<TargetStatus, DonationStatus> = {
   approved: 'pending',
   rejected: 'pending',
   refunded: 'approved',
+  expired: 'pending',
 };
 
-export type TargetStatus = 'approved' | 'rejected' | 'refunded';
+export type TargetStatus = 'approved' | 'rejected' | 'refunded' | 'expired';
 
 export interface TransitionRequest {
   id: string;
@@ -110,6 +111,13 @@ export interface TransitionRequest {
    * Under the amount the donation stays approved and only what was not reversed before is (partial-refund.ts).
    */
   refundedTotalMinor?: bigint | undefined;
+  /** 'expired' for a late payment: an approval of a donation whose checkout expired (payments/webhooks.ts). */
+  from?: 'expired' | undefined;
+}
+
+/** The status a change may leave: ALLOWED_FROM, or 'expired' for a late payment's approval (the only other). */
+function fromOf(request: TransitionRequest): DonationStatus {
+  return request.from === 'expired' && request.to === 'approved' ? 'expired' : ALLOWED_FROM[request.to];
 }
 
 /** Partial refunds are applied one by one (partial-refund.ts); the rest of the batch as before. */
@@ -146,7 +154,7 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   requests.forEach((request, index) => {
     // A missing donation simply does not change; it is told apart from a 409 by the read of the rest below.
     if (!isDatabaseId(request.id) || plan.early.has(index) || plan.followers.has(index)) return;
-    const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}`;
+    const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}\u0000${fromOf(request)}`;
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
   const winners = new Set<number>();
@@ -156,7 +164,7 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   const applyGroups = async (tx: Queryable) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
-      const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: ALLOWED_FROM[to], to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice, audit: auditOf(actor, to) });
+      const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: fromOf(requests[indices[0]!]!), to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice, audit: auditOf(actor, to) });
       for (const row of changed) {
         const id = String(row.id);
         changedRows.set(id, row);
@@ -186,7 +194,7 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
     if (!current) return new AppError('donation_not_found', `no donation with id "${request.id}"`);
     if (winners.has(index)) return current;
     if (retried !== undefined) return replayOf(current, retried);
-    const from = ALLOWED_FROM[request.to];
+    const from = fromOf(request);
     return new AppError('donation_status_conflict', `donation ${request.id} is ${current.status}; only a ${from} donation can become ${request.to}`, { current_status: current.status });
   });
 }

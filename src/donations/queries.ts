@@ -7,7 +7,8 @@ import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
 import { ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
 import { amilShareSql } from '../ledger/logic.ts';
 
-export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded';
+/** expired: a checkout whose payment expired unpaid (migration 0018); a late payment still approves it. */
+export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded' | 'expired';
 export type DonationSource = 'api' | 'import' | 'manual';
 
 export interface DonationRow {

@@ -1,10 +1,11 @@
 // JSON Schemas for donations: request validation and compiled response serialisation.
+import { cursorParameter, deprecatedCursorParameter, pageProperties } from '../http/pagination.ts';
 const donationProperties = {
   id: { type: 'string' },
   campaign_id: { type: 'string' },
   amount: { type: 'string', description: 'Decimal string in major units' },
   currency: { type: 'string' },
-  status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'] },
+  status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded', 'expired'] },
   source: { type: 'string', enum: ['api', 'import', 'manual'] },
   donor_name: { type: ['string', 'null'], description: 'The name given with this donation; null when it was given anonymously (or without a name)' },
   anonymous: { type: 'boolean', description: 'As given with this donation; a later donation by the same donor never changes it' },
@@ -87,16 +88,17 @@ export const listDonationsQuery = {
   properties: {
     status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'], description: 'Staff only; the public sees approved donations' },
     limit: { type: 'integer', minimum: 1, maximum: DONATION_PAGE_LIMIT_MAX, default: DONATION_PAGE_LIMIT_DEFAULT },
-    before: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'next_cursor of the previous page' },
+    cursor: cursorParameter('^[0-9]{1,19}$'),
+    before: deprecatedCursorParameter('^[0-9]{1,19}$'),
   },
 } as const;
 
 export const donationPageSchema = {
   type: 'object',
-  required: ['donations', 'next_cursor'],
+  required: ['donations', 'next_cursor', 'has_more'],
   properties: {
     donations: { type: 'array', items: visibleDonationSchema },
-    next_cursor: { type: ['string', 'null'] },
+    ...pageProperties,
   },
 } as const;
 

@@ -9,7 +9,8 @@
 //             paid → paid with refunded_units up (a partial refund: the provider's total refunded, up only)
 //   donation: paid → approved, failed → rejected, refunded → refunded (from approved), a partial refund reverses
 //             the difference and the donation stays approved (donations/partial-refund.ts); held stays pending
-//             for staff (held says why in status_reason).
+//             for staff (held says why in status_reason); expired → expired (from pending: nothing moves), and a
+//             late payment approves it from expired.
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import type { TargetStatus } from '../donations/donations.ts';
@@ -53,6 +54,7 @@ function moveFor(payment: PaymentRow, event: PaymentEvent): (PaymentMove & { out
 
 const DONATION_TARGET: Partial<Record<PaymentRow['status'], { to: TargetStatus; from: PaymentRow['donation_status'] }>> = {
   paid: { to: 'approved', from: 'pending' },
+  expired: { to: 'expired', from: 'pending' },
   failed: { to: 'rejected', from: 'pending' },
   refunded: { to: 'refunded', from: 'approved' },
 };
@@ -70,14 +72,16 @@ function historyReason(payment: PaymentRow): string {
 
 /** Brings the donation to where its payment says, through the group committer; a second call changes nothing. */
 export async function settleDonation(context: AppContext, payment: PaymentRow): Promise<void> {
-  const target = DONATION_TARGET[payment.status];
+  // A late payment: the donation had expired with its checkout; it is approved from there, its history saying so.
+  const late = payment.status === 'paid' && payment.donation_status === 'expired';
+  const target = late ? { to: 'approved' as const, from: 'expired' as const } : DONATION_TARGET[payment.status];
   const actor = `payment:${payment.provider}`;
   try {
     if (target && payment.donation_status === target.from) {
       await context.transitions.submit({
         // No Idempotency-Key: the change itself is once-only (only a pending donation can be approved or rejected,
         // only an approved one refunded), and a key would cost the committer a lookup round trip per batch.
-        id: String(payment.donation_id), to: target.to, actor, reason: historyReason(payment),
+        id: String(payment.donation_id), to: target.to, actor, reason: historyReason(payment), ...(late ? { from: 'expired' as const } : {}),
       });
     }
     // A partial refund names the provider's total refunded: applying it again (a redelivery, a crash before the

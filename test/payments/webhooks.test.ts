@@ -186,10 +186,28 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     const { body, session } = await stripeCheckout();
     await gateway.sendStripe('checkout.session.expired', { ...session, status: 'expired' });
     assert.equal((await payment(body.payment.id)).status, 'expired');
-    assert.equal((await donation(body.donation.id)).status, 'pending');
+    assert.equal((await donation(body.donation.id)).status, 'expired');
     await gateway.sendStripe('checkout.session.async_payment_succeeded', { ...session, payment_status: 'paid' });
     assert.equal((await donation(body.donation.id)).status, 'approved');
-    assert.match((await history(body.donation.id))[0]!.reason ?? '', /late payment/);
+    const rows = await history(body.donation.id);
+    assert.deepEqual(rows.map((row) => row.to_status), ['expired', 'approved']);
+    assert.match(rows[1]!.reason ?? '', /late payment/);
+  });
+
+  test('Midtrans expire and Xendit EXPIRED: pending becomes expired, nothing moves; a late Xendit PAID approves from expired', async () => {
+    const midtrans = (await checkout({ campaign_id: 'iftar-idr', amount: '21000', provider: 'midtrans' })).json();
+    gateway.snap.get(`amanah-${midtrans.donation.id}`)!.transaction_status = 'expire';
+    assert.equal(await outcomeOf(await gateway.sendMidtrans(`amanah-${midtrans.donation.id}`)), 'applied');
+    assert.equal((await donation(midtrans.donation.id)).status, 'expired');
+    const xendit = (await checkout({ campaign_id: 'iftar-idr', amount: '22000', provider: 'xendit' })).json();
+    const invoice = [...gateway.xendit.values()].find((item) => item.external_id === `amanah-${xendit.donation.id}`)!;
+    invoice.status = 'EXPIRED';
+    assert.equal(await outcomeOf(await gateway.sendXendit({ ...invoice })), 'applied');
+    assert.equal((await donation(xendit.donation.id)).status, 'expired');
+    invoice.status = 'PAID';
+    assert.equal(await outcomeOf(await gateway.sendXendit({ ...invoice })), 'applied');
+    assert.equal((await donation(xendit.donation.id)).status, 'approved');
+    assert.deepEqual((await history(xendit.donation.id)).map((row) => [row.to_status, row.reason]), [['expired', 'expired at xendit'], ['approved', 'late payment: paid at xendit after the payment had expired']]);
   });
 
   test('a provider that is down: 503 problem+json, no payment URL; the retry with the same key resumes to one payment', async () => {
