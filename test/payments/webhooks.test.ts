@@ -337,4 +337,23 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     const anonymous = await app.inject({ method: 'POST', url: '/api/payments/sweep' });
     assert.equal(anonymous.statusCode, 401);
   });
+
+  test('a provider that is down during the sweep: no crash, the payment stays open and is settled by a later round', async () => {
+    const { body, session } = await stripeCheckout();
+    Object.assign(session, { status: 'complete', payment_status: 'paid' });
+    gateway.down = true;
+    try {
+      const swept = await app.inject({ method: 'POST', url: '/api/payments/sweep?age_ms=0', headers: bearer(staffToken) });
+      assert.equal(swept.statusCode, 200, swept.body);
+      assert.ok(swept.json().failed >= 1, swept.body);
+      assert.equal((await donation(body.donation.id)).status, 'pending');
+      assert.equal((await payment(body.payment.id)).status, 'open');
+    } finally {
+      gateway.down = false;
+    }
+    const again = await app.inject({ method: 'POST', url: '/api/payments/sweep?age_ms=0', headers: bearer(staffToken) });
+    assert.equal(again.json().failed, 0, again.body);
+    assert.equal((await donation(body.donation.id)).status, 'approved');
+    assert.equal(await outcomeOf(await gateway.sendStripe('checkout.session.completed', { ...session })), 'stale', 'the webhook that comes after all changes nothing');
+  });
 });
