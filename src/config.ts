@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { parsePaymentProviders, type PaymentProvidersConfig } from './payments/settings.ts';
+import { parseReceipts, type ReceiptsConfig } from './receipts/settings.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -76,6 +77,8 @@ export interface Config {
   /** Stripe, Midtrans and Xendit (issue 14): src/payments/settings.ts. */
   readonly paymentProviders: PaymentProvidersConfig;
   readonly cache: CacheConfig;
+  /** Receipts, their numbering and the mail outbox (issue 15): src/receipts/settings.ts. */
+  readonly receipts: ReceiptsConfig;
 }
 
 export class ConfigError extends Error {
@@ -205,6 +208,7 @@ export function parseConfig(env: Environment): Config {
       attemptsMax: integer(env, 'PAYMENT_VERIFY_ATTEMPTS_MAX', 5, 1, 100),
     }),
     paymentProviders: parsePaymentProviders(env),
+    receipts: parseReceipts(env),
     cache: Object.freeze({
       enabled: booleanFlag(env, 'AMANAH_CACHE', true),
       ttlSeconds: integer(env, 'AMANAH_CACHE_TTL_SECONDS', 60, 1, 86_400),

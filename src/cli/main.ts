@@ -160,6 +160,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   import: async () => (await import('../imports/command.ts')).importCommand,
   'verify-payments': async () => (await import('../verification/cli.ts')).verifyPaymentsCommand,
   export: async () => (await import('../exports/command.ts')).exportCommand,
+  erase: async () => (await import('../portal/command.ts')).eraseCommand,
 };
 
 class UsageError extends Error {}
@@ -178,6 +179,7 @@ const WHILE_SERVING: Record<string, string> = {
   import: 'stop it first, or upload the file to it: POST /api/imports?campaign=… with a staff token (README: API)',
   'verify-payments': 'stop it first; with PAYMENT_PROVIDER_URL set the server verifies on its own schedule',
   export: 'stop it first, or download from it: GET /api/exports/donations.csv with a staff token',
+  erase: 'stop it first, or ask it: POST /api/donors/erase with an admin token',
 };
 
 /** Stops a command that would open a PGlite folder a live process owns, before it does any work. */

@@ -25,6 +25,7 @@ import { ledgerRoutes } from '../ledger/routes.ts';
 import { paymentRoutes } from '../payments/routes.ts';
 import { consoleRoutes } from '../console/routes.ts';
 import { distributionRoutes } from '../distribution/routes.ts';
+import { receiptRoutes } from '../receipts/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
@@ -170,5 +171,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => paymentRoutes(scope, context));
   await app.register(async (scope) => consoleRoutes(scope, context));
   await app.register(async (scope) => distributionRoutes(scope, context));
+  await app.register(async (scope) => receiptRoutes(scope, context));
   return app;
 }

@@ -1,0 +1,147 @@
+// A receipt's frozen content and its PDF. The content is built once, at issue, from the donation and the
+// settings of that moment, stored as JSON with the SHA-256 of its canonical text, and never rebuilt: the PDF is
+// rendered from the stored content alone (and the receipt's valid/void status), so a later edit of a campaign's
+// name, the institution's address or the donor's name never changes an issued receipt. The rendering is
+// deterministic: the PDF's dates (and so pdfkit's file ID, which hashes them) are the issue time, so the same
+// receipt gives the same bytes on every download.
+//
+// Content per PER-6/PJ/2011 (Bukti Setor Zakat): the payer's name and NPWP, the amount, the date, the
+// institution that received it, and an officer's name or the system's validation.
+import { createHash } from 'node:crypto';
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+import { formatDisplay } from '../money/index.ts';
+
+export const RECEIPT_CONTENT_VERSION = 1;
+
+export interface ReceiptContent {
+  version: number;
+  number: string;
+  code: string;
+  verify_url: string;
+  issued_at: string;
+  /** The gift's date, in the institution's time zone, YYYY-MM-DD. */
+  donated_on: string;
+  donation_id: string;
+  donor: { name: string; npwp: string | null; nik: string | null; anonymous: boolean };
+  amount: { minor: string; currency: string; figures_id: string; figures_en: string; words_id: string; words_en: string };
+  fund: string;
+  campaign: { id: string; name: string };
+  institution: { name: string; address: string; permit: string };
+  /** The officer who approved, or null: validated by the system (a payment provider's confirmation). */
+  officer: string | null;
+  /** A corrected receipt (after a partial refund): the number it replaces, and what was refunded. */
+  corrects: { number: string; refunded_minor: string } | null;
+}
+
+/** JSON with keys sorted at every level: jsonb does not keep key order, so the hash is over this form. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function contentSha256(content: ReceiptContent): Buffer {
+  return createHash('sha256').update(canonicalJson(content)).digest();
+}
+
+/** Asserts a stored receipt still matches its hash: a mismatch is corruption or tampering, never shown. */
+export function assertIntact(content: ReceiptContent, sha256: Uint8Array): void {
+  if (!contentSha256(content).equals(Buffer.from(sha256))) throw new Error(`receipt ${content.number}: content does not match its SHA-256`);
+}
+
+export const FUND_LABELS: Readonly<Record<string, { id: string; en: string }>> = {
+  zakat: { id: 'Zakat', en: 'Zakat' },
+  infaq: { id: 'Infak', en: 'Infaq' },
+  sadaqah: { id: 'Sedekah', en: 'Sadaqah' },
+  waqf: { id: 'Wakaf', en: 'Waqf' },
+  general: { id: 'Infak/sedekah tidak terikat', en: 'General giving' },
+};
+
+export function figures(minor: bigint, currency: string): { id: string; en: string } {
+  return { id: formatDisplay(minor, currency, 'id-ID'), en: formatDisplay(minor, currency, 'en-US') };
+}
+
+/** The PDF's standard fonts write WinAnsi only: other characters would print as garbage, so they read "?". */
+export function printable(text: string): string {
+  return text.normalize('NFC').replace(/[^\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d]/g, '?');
+}
+
+/** Draws the QR code as filled squares: vector, deterministic, no image to encode. */
+export function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, sizePoints: number): void {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' });
+  const modules = qr.modules.size;
+  const cell = sizePoints / modules;
+  for (let row = 0; row < modules; row += 1) {
+    for (let column = 0; column < modules; column += 1) {
+      if (qr.modules.get(row, column)) doc.rect(x + column * cell, y + row * cell, cell, cell);
+    }
+  }
+  doc.fill('#000000');
+}
+
+/** Collects a pdfkit document into one Buffer. */
+export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.end();
+  });
+}
+
+export function newDocument(title: string, at: Date): PDFKit.PDFDocument {
+  // Fixed dates make the bytes (and pdfkit's file ID, a hash of the info) the same on every rendering.
+  return new PDFDocument({ size: 'A4', margin: 50, compress: true, info: { Title: title, Producer: 'amanah', Creator: 'amanah', CreationDate: at, ModDate: at } });
+}
+
+/** Renders the receipt from its frozen content; `voided` stamps it void (the number stays, never reused). */
+export async function renderReceiptPdf(content: ReceiptContent, voided: boolean): Promise<Buffer> {
+  const zakat = content.fund === 'zakat';
+  const title = zakat ? 'BUKTI SETOR ZAKAT / ZAKAT PAYMENT RECEIPT' : 'TANDA TERIMA DONASI / DONATION RECEIPT';
+  const doc = newDocument(`${title} ${content.number}`, new Date(content.issued_at));
+  doc.font('Helvetica-Bold').fontSize(14).text(printable(content.institution.name));
+  doc.font('Helvetica').fontSize(9);
+  if (content.institution.address !== '') doc.text(printable(content.institution.address));
+  if (content.institution.permit !== '') doc.text(printable(`Izin / Permit: ${content.institution.permit}`));
+  doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text(title);
+  doc.font('Helvetica').fontSize(10).text(`Nomor / Number: ${content.number}`);
+  if (content.corrects) doc.text(`Koreksi atas / Corrects: ${content.corrects.number}`);
+  doc.moveDown(0.8);
+  const fund = FUND_LABELS[content.fund] ?? { id: content.fund, en: content.fund };
+  const rows: [string, string][] = [
+    ['Nama / Name', content.donor.name === '' ? '-' : content.donor.name],
+    ...(content.donor.npwp ? [['NPWP', content.donor.npwp] as [string, string]] : []),
+    ...(content.donor.nik ? [['NIK', content.donor.nik] as [string, string]] : []),
+    ['Jumlah / Amount', `${content.amount.figures_id}  (${content.amount.figures_en})`],
+    ['Terbilang', content.amount.words_id],
+    ['In words', content.amount.words_en],
+    ['Dana / Fund', fund.id === fund.en ? fund.id : `${fund.id} / ${fund.en}`],
+    ['Program / Campaign', content.campaign.name],
+    ['Tanggal / Date', content.donated_on],
+    ['Diterbitkan / Issued', content.issued_at.slice(0, 10)],
+  ];
+  for (const [label, value] of rows) {
+    const y = doc.y;
+    doc.font('Helvetica-Bold').text(label, 50, y, { width: 140 });
+    doc.font('Helvetica').text(printable(value), 200, y, { width: 345 });
+    doc.moveDown(0.3);
+  }
+  doc.moveDown(1).text(content.officer === null
+    ? 'Divalidasi oleh sistem / Validated by system'
+    : printable(`Petugas / Officer: ${content.officer}`), 50);
+  doc.moveDown(1);
+  const qrY = doc.y;
+  drawQr(doc, content.verify_url, 50, qrY, 90);
+  doc.font('Helvetica').fontSize(9).text(`Kode verifikasi / Verification code: ${content.code}`, 160, qrY + 20);
+  doc.text(content.verify_url, 160, qrY + 34, { width: 385 });
+  if (voided) {
+    doc.font('Helvetica-Bold').fontSize(48).fillColor('#b00020').text('BATAL / VOID', 50, 330, { align: 'center', width: 495 });
+    doc.fillColor('#000000');
+  }
+  return pdfBytes(doc);
+}

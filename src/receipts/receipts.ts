@@ -1,0 +1,45 @@
+// Reading receipts: as staff and the donor see them (the donor's name included, even for an anonymous gift),
+// as a PDF rendered from the frozen content, and as the public verification shows them (no name, nothing but
+// issuer, number, date, amount and status). The donor portal (src/portal) calls these with its session.
+import { AppError } from '../errors.ts';
+import type { Queryable } from '../db/database.ts';
+import { isDatabaseId } from '../http/format.ts';
+import { formatAmount } from '../money/index.ts';
+import { assertIntact, canonicalJson, renderReceiptPdf } from './document.ts';
+import { findReceipt, findReceiptByCode, type ReceiptRow } from './queries.ts';
+
+export function receiptJson(row: ReceiptRow) {
+  assertIntact(row.content, row.content_sha256);
+  return {
+    id: String(row.id), donation_id: String(row.donation_id), number: row.content.number, code: row.code, status: row.status,
+    amount: formatAmount(row.amount_minor, row.currency), currency: row.currency, issued_at: row.issued_at.toISOString(),
+    voided_at: row.voided_at?.toISOString() ?? null, void_reason: row.void_reason, replaces_id: row.replaces_id === null ? null : String(row.replaces_id),
+    content: JSON.parse(canonicalJson(row.content)) as Record<string, unknown>, content_sha256: Buffer.from(row.content_sha256).toString('hex'),
+  };
+}
+
+export async function getReceipt(db: Queryable, id: string): Promise<ReceiptRow> {
+  const row = isDatabaseId(id) ? await findReceipt(db, BigInt(id)) : undefined;
+  if (!row) throw new AppError('receipt_not_found', `no receipt with id "${id}"`);
+  return row;
+}
+
+/** The PDF of a receipt and its file name (`AMN-2026-000123.pdf`). */
+export async function receiptPdf(row: ReceiptRow): Promise<{ bytes: Buffer; filename: string }> {
+  assertIntact(row.content, row.content_sha256);
+  return { bytes: await renderReceiptPdf(row.content, row.status === 'void'), filename: `${row.content.number.replaceAll('/', '-')}.pdf` };
+}
+
+const CODE_PATTERN = /^[0-9A-HJKMNP-TV-Z]{10}$/;
+
+/** The public verification of a code; codes are read case-insensitively, O as 0 and I, L as 1 (Crockford). */
+export async function verifyCode(db: Queryable, code: string) {
+  const normalised = code.toUpperCase().replaceAll('O', '0').replace(/[IL]/g, '1').replaceAll('-', '');
+  const row = CODE_PATTERN.test(normalised) ? await findReceiptByCode(db, normalised) : undefined;
+  if (!row) throw new AppError('receipt_not_found', 'no receipt has this code');
+  assertIntact(row.content, row.content_sha256);
+  return {
+    issuer: row.content.institution.name, number: row.content.number, date: row.content.issued_at.slice(0, 10),
+    amount: formatAmount(row.amount_minor, row.currency), currency: row.currency, status: row.status,
+  };
+}

@@ -1,0 +1,126 @@
+// Receipts end to end on a real database: an approval queues a request in its own transaction, the issuer
+// numbers and freezes the receipt, the PDF reads back (text extracted) with the donor, amount, words and
+// number; a later rename changes nothing issued; a refund voids it and its number is never reused; the public
+// check shows only issuer, number, date, amount and status, never a name (an anonymous gift's receipt still
+// names the donor for staff).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { bearer, createCampaign, createTestApp, donate, type TestApp } from '../helpers/app.ts';
+import { drainReceiptRequests, localDate } from '../../src/receipts/issuer.ts';
+
+let test_: TestApp;
+let campaign: Record<string, string>;
+let year: number;
+
+before(async () => {
+  test_ = await createTestApp();
+  campaign = await createCampaign(test_, { slug: 'receipts-zakat', name: 'Zakat Maal 2026', fund: 'zakat' });
+  year = localDate(new Date(), test_.testDatabase.config.receipts.timeZone).year;
+});
+after(async () => { await test_.close(); });
+
+async function issue(): Promise<number> {
+  const { config } = test_.testDatabase;
+  return drainReceiptRequests(test_.database, { settings: config.receipts, publicUrl: config.paymentProviders.publicUrl, mail: false });
+}
+
+async function approvedDonation(body: Record<string, unknown>): Promise<string> {
+  const created = await donate(test_, { campaign_id: campaign.id, currency: 'IDR', ...body });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = created.json().id as string;
+  const approved = await test_.app.inject({ method: 'POST', url: `/api/donations/${id}/approve`, headers: bearer(test_.staffToken) });
+  assert.equal(approved.statusCode, 200, approved.body);
+  return id;
+}
+
+async function receiptsOf(donationId: string) {
+  const response = await test_.app.inject({ method: 'GET', url: `/api/receipts?donation_id=${donationId}`, headers: bearer(test_.staffToken) });
+  assert.equal(response.statusCode, 200, response.body);
+  return response.json().receipts as { id: string; number: string; code: string; status: string; content: Record<string, any>; content_sha256: string; void_reason: string | null }[];
+}
+
+async function pdfText(receiptId: string): Promise<{ text: string; bytes: Buffer }> {
+  const response = await test_.app.inject({ method: 'GET', url: `/api/receipts/${receiptId}/pdf`, headers: bearer(test_.staffToken) });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(response.headers['content-type'], 'application/pdf');
+  const bytes = response.rawPayload;
+  const { text } = await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true });
+  return { text: text.replace(/\s+/g, ' '), bytes };
+}
+
+test('an approved donation gets a numbered receipt whose PDF carries the fields of a Bukti Setor Zakat', async () => {
+  const id = await approvedDonation({ amount: '2500000', donor_name: 'Siti Aminah', donor_email: 'siti@example.org' });
+  assert.equal((await receiptsOf(id)).length, 0, 'nothing is issued before the issuer runs');
+  assert.ok(await issue() >= 1);
+  const [receipt] = await receiptsOf(id);
+  assert.equal(receipt!.status, 'valid');
+  assert.match(receipt!.number, new RegExp(`^AMN/${year}/\\d{6}$`));
+  const { text } = await pdfText(receipt!.id);
+  for (const expected of ['BUKTI SETOR ZAKAT', 'Siti Aminah', receipt!.number, 'dua juta lima ratus ribu rupiah', 'two million five hundred thousand rupiah', 'Zakat Maal 2026', 'Officer: test staff', receipt!.code]) {
+    assert.ok(text.includes(expected), `the PDF shows ${expected}: ${text}`);
+  }
+});
+
+test('an issued receipt does not change when the campaign is renamed: same content, same hash, same bytes', async () => {
+  const id = await approvedDonation({ amount: '100000', donor_name: 'Budi', donor_email: 'budi@example.org' });
+  await issue();
+  const [before_] = await receiptsOf(id);
+  const first = await pdfText(before_!.id);
+  const renamed = await test_.app.inject({ method: 'PATCH', url: `/api/campaigns/${campaign.id}`, headers: bearer(test_.adminToken), payload: { name: 'Renamed campaign' } });
+  assert.equal(renamed.statusCode, 200, renamed.body);
+  const [after_] = await receiptsOf(id);
+  assert.deepEqual(after_!.content, before_!.content);
+  assert.equal(after_!.content_sha256, before_!.content_sha256);
+  const second = await pdfText(before_!.id);
+  assert.ok(second.bytes.equals(first.bytes), 'the PDF is rendered deterministically from the frozen content');
+  assert.ok(second.text.includes('Zakat Maal 2026') && !second.text.includes('Renamed campaign'));
+  await test_.app.inject({ method: 'PATCH', url: `/api/campaigns/${campaign.id}`, headers: bearer(test_.adminToken), payload: { name: 'Zakat Maal 2026' } });
+});
+
+test('a refund voids the receipt, the number is never reused, and the check page says void', async () => {
+  const id = await approvedDonation({ amount: '50000', donor_name: 'Citra', donor_email: 'citra@example.org' });
+  await issue();
+  const [issued] = await receiptsOf(id);
+  const refunded = await test_.app.inject({ method: 'POST', url: `/api/donations/${id}/refund`, headers: bearer(test_.staffToken), payload: { reason: 'asked by donor' } });
+  assert.equal(refunded.statusCode, 200, refunded.body);
+  await issue();
+  const [voided] = await receiptsOf(id);
+  assert.equal(voided!.status, 'void');
+  assert.equal(voided!.void_reason, 'refunded');
+  assert.ok((await pdfText(voided!.id)).text.includes('BATAL / VOID'));
+  const check = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${issued!.code}` });
+  assert.equal(check.json().status, 'void');
+  const next = await approvedDonation({ amount: '70000', donor_name: 'Dewi' });
+  await issue();
+  const [fresh] = await receiptsOf(next);
+  const serial = (number: string) => Number(number.split('/')[2]);
+  assert.equal(serial(fresh!.number), serial(issued!.number) + 1, 'the void number is skipped by nobody: the next is one more');
+});
+
+test('the public check shows issuer, number, date, amount and status only; an anonymous gift still names its donor for staff', async () => {
+  const id = await approvedDonation({ amount: '123456', donor_name: 'Hidden Donor', donor_email: 'hidden@example.org', anonymous: true });
+  await issue();
+  const [receipt] = await receiptsOf(id);
+  assert.equal(receipt!.content.donor.name, 'Hidden Donor', 'staff see the name of an anonymous gift');
+  assert.equal(receipt!.content.donor.anonymous, true);
+  const json = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code.toLowerCase()}`, headers: { accept: 'application/json' } });
+  assert.equal(json.statusCode, 200, json.body);
+  assert.deepEqual(Object.keys(json.json()).sort(), ['amount', 'currency', 'date', 'issuer', 'number', 'status']);
+  assert.deepEqual(json.json(), { issuer: 'amanah', number: receipt!.number, date: json.json().date, amount: '123456.00', currency: 'IDR', status: 'valid' });
+  const html = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}`, headers: { accept: 'text/html' } });
+  assert.equal(html.statusCode, 200);
+  assert.match(html.headers['content-type'] as string, /^text\/html/);
+  assert.ok(html.body.includes(receipt!.number) && !html.body.includes('Hidden') && !html.body.includes('hidden@'));
+  const nul = await test_.app.inject({ method: 'GET', url: '/receipts/verify/%00' });
+  assert.equal(nul.statusCode, 400);
+  for (const bad of ['NOPE', 'ZZZZZZZZZZ', 'x'.repeat(64)]) {
+    const missing = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${bad}` });
+    assert.equal(missing.statusCode, 404, bad);
+    assert.equal(missing.json().code, 'receipt_not_found');
+  }
+  const anonymous = await test_.app.inject({ method: 'GET', url: `/api/receipts/${receipt!.id}` });
+  assert.equal(anonymous.statusCode, 401, 'a receipt with its name is for staff (and the donor portal), never public');
+  const bogus = await test_.app.inject({ method: 'GET', url: '/api/receipts/abc/pdf', headers: bearer(test_.staffToken) });
+  assert.equal(bogus.statusCode, 404);
+});
