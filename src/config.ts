@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import { parsePaymentProviders, type PaymentProvidersConfig } from './payments/settings.ts';
 import { parseReceipts, type ReceiptsConfig } from './receipts/settings.ts';
+import { parsePortal, type PortalConfig } from './portal/settings.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -79,6 +80,8 @@ export interface Config {
   readonly cache: CacheConfig;
   /** Receipts, their numbering and the mail outbox (issue 15): src/receipts/settings.ts. */
   readonly receipts: ReceiptsConfig;
+  /** The donor's own page, magic links and their mail (issue 15): src/portal/settings.ts. */
+  readonly portal: PortalConfig;
 }
 
 export class ConfigError extends Error {
@@ -209,6 +212,7 @@ export function parseConfig(env: Environment): Config {
     }),
     paymentProviders: parsePaymentProviders(env),
     receipts: parseReceipts(env),
+    portal: parsePortal(env),
     cache: Object.freeze({
       enabled: booleanFlag(env, 'AMANAH_CACHE', true),
       ttlSeconds: integer(env, 'AMANAH_CACHE_TTL_SECONDS', 60, 1, 86_400),
