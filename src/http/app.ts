@@ -24,6 +24,7 @@ import { analyticsRoutes } from '../analytics/routes.ts';
 import { ledgerRoutes } from '../ledger/routes.ts';
 import { paymentRoutes } from '../payments/routes.ts';
 import { consoleRoutes } from '../console/routes.ts';
+import { portalRoutes } from '../portal/routes.ts';
 import { distributionRoutes } from '../distribution/routes.ts';
 import { receiptRoutes } from '../receipts/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
@@ -170,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => ledgerRoutes(scope, context));
   await app.register(async (scope) => paymentRoutes(scope, context));
   await app.register(async (scope) => consoleRoutes(scope, context));
+  await app.register(async (scope) => portalRoutes(scope, context));
   await app.register(async (scope) => distributionRoutes(scope, context));
   await app.register(async (scope) => receiptRoutes(scope, context));
   return app;
