@@ -48,6 +48,7 @@ export const ErrorCodes = {
   disbursement_not_found: { status: 404, title: 'No such disbursement' },
   token_not_found: { status: 404, title: 'No such active token' },
   not_found: { status: 404, title: 'No such resource' },
+  method_not_allowed: { status: 405, title: 'The path does not take this method' },
   slug_taken: { status: 409, title: 'The slug is already in use' },
   idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with another request' },
   donation_status_conflict: { status: 409, title: 'The donation is not in a status that allows this' },
@@ -97,18 +98,21 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   instance?: string;
+  /** The request's x-request-id, to find its log lines. */
+  request_id?: string;
   [member: string]: unknown;
 }
 
-/** The problem document for an error; `type` points at the code's entry in the served API docs. */
-export function problemOf(error: AppError, instance?: string): Problem {
+/** The problem document for an error; `type` points at the code's entry in the served error list. */
+export function problemOf(error: AppError, instance?: string, requestId?: string): Problem {
   return {
-    type: `/docs#error-${error.code}`,
+    type: `/docs/errors#error-${error.code}`,
     title: ErrorCodes[error.code].title,
     status: error.status,
     detail: error.message,
     code: error.code,
     ...(instance ? { instance } : {}),
+    ...(requestId ? { request_id: requestId } : {}),
     ...error.extra,
   };
 }

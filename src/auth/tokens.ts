@@ -103,8 +103,10 @@ export interface TokenRow {
 }
 
 /** Tokens newest first (a deployment has tens, not millions; the bound keeps a page one screen). */
-export async function listTokens(db: Queryable, limit: number): Promise<TokenRow[]> {
+/** Tokens newest first, `limit` of them, before the id `beforeId` when paging on. */
+export async function listTokens(db: Queryable, limit: number, beforeId?: bigint): Promise<TokenRow[]> {
   const { rows } = await db.query<TokenRow>(
-    `select id, name, role, created_at, expires_at, last_used_at, revoked_at from api_tokens order by id desc limit $1`, [limit]);
+    `select id, name, role, created_at, expires_at, last_used_at, revoked_at from api_tokens
+      where ($2::bigint is null or id < $2) order by id desc limit $1`, [limit, beforeId ?? null]);
   return rows;
 }

@@ -21,6 +21,7 @@ import type { FastifyServerFactory } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { ChangeEvent } from '../events/changes.ts';
 import { CacheCounters, type CacheStats } from './stats.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from '../http/request-id.ts';
 
 /** Below this a body goes uncompressed: headers and framing would eat most of the saving (1 KiB). */
 export const COMPRESSION_THRESHOLD_BYTES = 1024;
@@ -195,11 +196,13 @@ export class ResponseCache {
     if (rawHeader(request, 'authorization') !== undefined) return false;
     this.counters.hits += 1;
     const chosen = entry.br === undefined ? entry.identity : chooseVariant(entry, rawHeader(request, 'accept-encoding'));
+    // Every answer carries its request id, a hit too (src/http/request-id.ts); the header list is copied for it.
+    const requestId = requestIdOf(rawHeader(request, REQUEST_ID_HEADER));
     if (notModified(entry, rawHeader(request, 'if-none-match'))) {
-      response.writeHead(304, chosen.rawNotModified as string[]);
+      response.writeHead(304, [...chosen.rawNotModified, REQUEST_ID_HEADER, requestId]);
       response.end();
     } else {
-      response.writeHead(200, chosen.rawHit as string[]);
+      response.writeHead(200, [...chosen.rawHit, REQUEST_ID_HEADER, requestId]);
       response.end(chosen.body);
     }
     return true;

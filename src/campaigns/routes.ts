@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { parseCursor } from '../http/format.ts';
+import { pageOf } from '../http/pagination.ts';
 import { requireRole } from '../http/auth.ts';
 import { campaignJson, createCampaign, patchCampaign, type CampaignInput, type CampaignPatch } from './campaigns.ts';
 import type { CampaignStatus, Fund } from './queries.ts';
@@ -22,18 +23,16 @@ export async function campaignRoutes(app: FastifyInstance, context: AppContext):
     return campaign;
   };
 
-  app.get<{ Querystring: { status?: CampaignStatus; fund?: Fund; limit: number; after?: string } }>('/api/campaigns', {
+  app.get<{ Querystring: { status?: CampaignStatus; fund?: Fund; limit: number; cursor?: string; after?: string } }>('/api/campaigns', {
     schema: {
       summary: 'List campaigns with their totals (one query per page)', tags: ['campaigns'],
       querystring: listCampaignsQuery, response: { 200: campaignListSchema, 400: problemResponse },
     },
   }, async (request) => {
-    const { status, fund, limit, after } = request.query;
-    const rows = await context.caches.campaigns.list({ status, fund, limit, afterId: parseCursor(after, 'after') });
-    return {
-      campaigns: rows.map(campaignJson),
-      next_cursor: rows.length === limit ? String(rows[rows.length - 1]!.id) : null,
-    };
+    const { status, fund, limit, cursor, after } = request.query;
+    const rows = await context.caches.campaigns.list({ status, fund, limit: limit + 1, afterId: parseCursor(cursor ?? after, cursor === undefined ? 'after' : 'cursor') });
+    const page = pageOf(rows, limit, (row) => String(row.id));
+    return { campaigns: page.rows.map(campaignJson), next_cursor: page.next_cursor, has_more: page.has_more };
   });
 
   app.get<{ Params: { id: string } }>('/api/campaigns/:id', {

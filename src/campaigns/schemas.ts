@@ -1,5 +1,6 @@
 // JSON Schemas for campaigns: they validate requests and compile the response serialisers.
 import { FUNDS, CAMPAIGN_STATUSES } from './queries.ts';
+import { cursorParameter, deprecatedCursorParameter, pageProperties } from '../http/pagination.ts';
 
 const amount = { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32, description: 'Decimal string in major units, e.g. "150000.50"' } as const;
 const timestamp = { type: 'string', format: 'date-time' } as const;
@@ -73,16 +74,17 @@ export const listCampaignsQuery = {
     status: { type: 'string', enum: CAMPAIGN_STATUSES },
     fund: { type: 'string', enum: FUNDS },
     limit: { type: 'integer', minimum: 1, maximum: CAMPAIGN_PAGE_LIMIT_MAX, default: CAMPAIGN_PAGE_LIMIT_DEFAULT },
-    after: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'next_cursor of the previous page' },
+    cursor: cursorParameter('^[0-9]{1,19}$'),
+    after: deprecatedCursorParameter('^[0-9]{1,19}$'),
   },
 } as const;
 
 export const campaignListSchema = {
   type: 'object',
-  required: ['campaigns', 'next_cursor'],
+  required: ['campaigns', 'next_cursor', 'has_more'],
   properties: {
     campaigns: { type: 'array', items: { $ref: 'Campaign#' } },
-    next_cursor: { type: ['string', 'null'] },
+    ...pageProperties,
   },
 } as const;
 

@@ -6,8 +6,9 @@ import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { actorOf, requireRole } from '../http/auth.ts';
-import { isDatabaseId, isoOrNull, parseTimestamp } from '../http/format.ts';
+import { isDatabaseId, isoOrNull, parseCursor, parseTimestamp } from '../http/format.ts';
 import { parseDateRange } from '../http/date-range.ts';
+import { cursorParameter, deprecatedCursorParameter, pageOf, pageProperties } from '../http/pagination.ts';
 import { formatAmount, isMoneyError, parseAmount } from '../money/index.ts';
 import { appendAudit } from '../audit/queries.ts';
 import { createToken, listTokens, revokeToken, ROLES, type Role } from '../auth/tokens.ts';
@@ -19,7 +20,11 @@ import { donationDetail, queueCount, queuePage, QUEUE_SORTS, SEARCH_FIELDS, type
 /** A page of the queue is one screen; bulk actions take at most one page's worth at a time. */
 export const QUEUE_PAGE_ROWS_MAX = 200;
 export const BULK_DONATIONS_MAX = 200;
-const TOKENS_LIST_MAX = 500;
+/** A queue cursor: the last row's id, and its amount in minor units when the sort is by amount. */
+const QUEUE_CURSOR_PATTERN = '^[0-9]{1,19}(:[0-9]{1,19})?$';
+/** Tokens are few (one per person or integration); a page of them is bounded all the same. */
+const TOKENS_PAGE_ROWS_MAX = 500;
+const TOKENS_PAGE_ROWS_DEFAULT = 100;
 const REASON_LENGTH_MAX = 1000;
 
 const queueQuery = {
@@ -37,14 +42,103 @@ const queueQuery = {
     amount: { type: 'string', minLength: 1, maxLength: 32 },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'IDR' },
     sort: { type: 'string', enum: QUEUE_SORTS, default: 'newest' },
-    after: { type: 'string', pattern: '^[0-9]{1,19}(:[0-9]{1,19})?$', description: 'Cursor: next_cursor of the previous page' },
+    cursor: cursorParameter(QUEUE_CURSOR_PATTERN),
+    after: deprecatedCursorParameter(QUEUE_CURSOR_PATTERN),
     limit: { type: 'integer', minimum: 1, maximum: QUEUE_PAGE_ROWS_MAX, default: 50 },
   },
 } as const;
 
+const queueRowProperties = {
+  id: { type: 'string' }, campaign_id: { type: 'string' }, campaign_name: { type: 'string' }, fund: { type: 'string', enum: FUNDS },
+  amount: { type: 'string', description: 'Decimal string in major units' }, currency: { type: 'string' },
+  status: { type: 'string' }, source: { type: 'string' }, donor_name: { type: ['string', 'null'] }, anonymous: { type: 'boolean' },
+  email: { type: ['string', 'null'], description: "The donor's email: staff only" }, external_ref: { type: ['string', 'null'] },
+  donated_at: { type: 'string', format: 'date-time' },
+} as const;
+const queueRowSchema = { type: 'object', required: Object.keys(queueRowProperties), properties: queueRowProperties } as const;
+
+const queuePageSchema = {
+  type: 'object',
+  required: ['donations', 'count', 'count_exact', 'next_cursor', 'has_more'],
+  properties: {
+    donations: { type: 'array', items: queueRowSchema },
+    count: { type: 'integer', description: 'Matches, counted up to 10,000' },
+    count_exact: { type: 'boolean', description: 'false when count is a lower bound ("more than 10,000")' },
+    ...pageProperties,
+  },
+} as const;
+
+const donationDetailSchema = {
+  type: 'object',
+  required: [...Object.keys(queueRowProperties), 'idempotency_key', 'created_at', 'import', 'history'],
+  properties: {
+    ...queueRowProperties,
+    idempotency_key: { type: 'string' }, created_at: { type: 'string', format: 'date-time' },
+    import: {
+      anyOf: [{ type: 'null' }, {
+        type: 'object', required: ['id', 'source_name', 'started_at'],
+        properties: { id: { type: 'string' }, source_name: { type: ['string', 'null'] }, started_at: { type: ['string', 'null'], format: 'date-time' } },
+      }],
+    },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['from', 'to', 'actor', 'reason', 'at'],
+        properties: { from: { type: ['string', 'null'] }, to: { type: 'string' }, actor: { type: 'string' }, reason: { type: ['string', 'null'] }, at: { type: 'string', format: 'date-time' } },
+      },
+    },
+  },
+} as const;
+
+const bulkResultSchema = {
+  type: 'object',
+  required: ['results'],
+  properties: {
+    results: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['id'],
+        properties: { id: { type: 'string' }, status: { type: 'string' }, code: { type: 'string' }, detail: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const tokenProperties = {
+  id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES }, created_at: { type: 'string', format: 'date-time' },
+  expires_at: { type: ['string', 'null'], format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' },
+  revoked_at: { type: ['string', 'null'], format: 'date-time' },
+} as const;
+const tokenPageSchema = {
+  type: 'object',
+  required: ['tokens', 'next_cursor', 'has_more'],
+  properties: { tokens: { type: 'array', items: { type: 'object', required: Object.keys(tokenProperties), properties: tokenProperties } }, ...pageProperties },
+} as const;
+const tokenQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: TOKENS_PAGE_ROWS_MAX, default: TOKENS_PAGE_ROWS_DEFAULT },
+    cursor: cursorParameter('^[0-9]{1,19}$'),
+  },
+} as const;
+const madeTokenSchema = {
+  type: 'object',
+  required: ['id', 'name', 'role', 'token', 'expires_at'],
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES },
+    token: { type: 'string', description: 'The secret: shown in this answer only' }, expires_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+const sessionSchema = {
+  type: 'object',
+  required: ['token_id', 'name', 'role'],
+  properties: { token_id: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', enum: ROLES } },
+} as const;
+
 interface QueueQuery {
   status: DonationStatus; campaign?: string; fund?: Fund; source?: DonationSource; from?: string; to?: string;
-  q?: string; in?: SearchField; amount?: string; currency: string; sort: QueueSort; after?: string; limit: number;
+  q?: string; in?: SearchField; amount?: string; currency: string; sort: QueueSort; cursor?: string; after?: string; limit: number;
 }
 
 function queueFilter(query: QueueQuery): QueueFilter {
@@ -58,7 +152,8 @@ function queueFilter(query: QueueQuery): QueueFilter {
       throw error;
     }
   }
-  const [afterId, afterAmount] = (query.after ?? '').split(':');
+  const cursor = query.cursor ?? query.after;
+  const [afterId, afterAmount] = (cursor ?? '').split(':');
   // Without ?in=, an "@" means an email and anything else a name: the common searches need no extra click.
   const searchIn = query.in ?? (query.q?.includes('@') ? 'email' : 'name');
   return {
@@ -66,7 +161,7 @@ function queueFilter(query: QueueQuery): QueueFilter {
     source: query.source, from: range.from, to: range.to,
     search: query.q === undefined ? undefined : { in: searchIn, text: query.q }, amountMinor, amountCurrency: query.currency,
     sort: query.sort, limit: query.limit + 1,
-    after: query.after === undefined ? undefined : { id: BigInt(afterId!), amountMinor: BigInt(afterAmount ?? '0') },
+    after: cursor === undefined ? undefined : { id: BigInt(afterId!), amountMinor: BigInt(afterAmount ?? '0') },
   };
 }
 
@@ -88,35 +183,46 @@ export async function consoleApiRoutes(app: FastifyInstance, context: AppContext
   const staff = requireRole('staff', database, config.adminTokenSha256);
   const admin = requireRole('admin', database, config.adminTokenSha256);
   const secured = { security: [{ bearer: [] }], tags: ['console'] };
-  const errors = { 400: problemResponse, 401: problemResponse, 403: problemResponse, 404: problemResponse, 422: problemResponse };
+  const staffErrors = { 400: problemResponse, 401: problemResponse, 422: problemResponse };
+  const adminErrors = { 400: problemResponse, 401: problemResponse, 403: problemResponse };
+
+  const listDonations = async (request: { query: QueueQuery }) => {
+    const filter = queueFilter(request.query);
+    const [rows, count] = await Promise.all([queuePage(database, filter), queueCount(database, filter)]);
+    const page = pageOf(rows, request.query.limit, (row) => cursorOf(row, request.query.sort));
+    return { donations: page.rows.map(queueJson), count: count.count, count_exact: count.exact, next_cursor: page.next_cursor, has_more: page.has_more };
+  };
 
   app.post('/api/session', {
     preHandler: staff,
-    schema: { summary: 'Sign in to the console: who the token is; writes a sign-in to the audit log (staff)', ...secured, response: { 401: problemResponse } },
+    schema: { summary: 'Sign in to the console: who the token is; writes a sign-in to the audit log (staff)', ...secured, response: { 200: sessionSchema, 400: problemResponse, 401: problemResponse } },
   }, async (request) => {
     const principal = request.principal!;
     await appendAudit(database, { actor: principal, action: 'session.sign_in', target: `token:${principal.tokenId}`, detail: { role: principal.role } });
     return { token_id: principal.tokenId, name: principal.name, role: principal.role };
   });
 
+  app.get<{ Querystring: QueueQuery }>('/api/donations', {
+    preHandler: staff,
+    schema: {
+      summary: 'Donations across campaigns, with the queue\'s search, filters and sort, keyset pages and a bounded count (staff)',
+      description: 'Filters: campaign (id), fund, source, status (default pending), from/to (donated_at range), q with in (name, email or reference), amount with currency. Sorts: newest, oldest, amount_desc, amount_asc.',
+      ...secured, tags: ['donations'], querystring: queueQuery, response: { 200: queuePageSchema, ...staffErrors },
+    },
+  }, listDonations);
+
   app.get<{ Querystring: QueueQuery }>('/api/console/donations', {
     preHandler: staff,
-    schema: { summary: 'Donations across campaigns: search, filters, sort, keyset pages and a bounded count (staff)', ...secured, querystring: queueQuery, response: errors },
-  }, async (request) => {
-    const filter = queueFilter(request.query);
-    const [rows, count] = await Promise.all([queuePage(database, filter), queueCount(database, filter)]);
-    const page = rows.slice(0, request.query.limit);
-    const hasMore = rows.length > request.query.limit;
-    return {
-      donations: page.map(queueJson), count: count.count, count_exact: count.exact,
-      next_cursor: hasMore ? cursorOf(page[page.length - 1]!, request.query.sort) : null, has_more: hasMore,
-    };
-  });
+    schema: {
+      summary: 'The same as GET /api/donations (the console\'s first name for it; deprecated) (staff)', deprecated: true,
+      ...secured, querystring: queueQuery, response: { 200: queuePageSchema, ...staffErrors },
+    },
+  }, listDonations);
 
   app.post<{ Body: { ids: string[]; action: 'approve' | 'reject'; reason?: string } }>('/api/console/donations/bulk', {
     preHandler: staff,
     schema: {
-      summary: 'Approve or reject many donations with one reason; each is answered alone (staff)', ...secured, response: errors,
+      summary: 'Approve or reject many donations with one reason; each is answered alone (staff)', ...secured, response: { 200: bulkResultSchema, ...staffErrors },
       body: {
         type: 'object', additionalProperties: false, required: ['ids', 'action'],
         properties: {
@@ -142,7 +248,11 @@ export async function consoleApiRoutes(app: FastifyInstance, context: AppContext
 
   app.get<{ Params: { id: string } }>('/api/console/donations/:id', {
     preHandler: staff,
-    schema: { summary: 'One donation with everything staff may see: email, reference, source, history, import (staff)', ...secured, response: errors },
+    schema: {
+      summary: 'One donation with everything staff may see: email, reference, source, history, import (staff)', ...secured,
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 20 } } },
+      response: { 200: donationDetailSchema, 400: problemResponse, 401: problemResponse, 404: problemResponse },
+    },
   }, async (request) => {
     const { id } = request.params;
     const row = isDatabaseId(id) ? await donationDetail(database, id) : undefined;
@@ -155,20 +265,26 @@ export async function consoleApiRoutes(app: FastifyInstance, context: AppContext
     };
   });
 
-  app.get('/api/tokens', {
+  app.get<{ Querystring: { limit: number; cursor?: string } }>('/api/tokens', {
     preHandler: admin,
-    schema: { summary: 'API tokens: name, role, created, last used, expiry, revocation (admin)', ...secured, response: errors },
-  }, async () => ({
-    tokens: (await listTokens(database, TOKENS_LIST_MAX)).map((row) => ({
-      id: String(row.id), name: row.name, role: row.role, created_at: row.created_at.toISOString(),
-      expires_at: isoOrNull(row.expires_at), last_used_at: isoOrNull(row.last_used_at), revoked_at: isoOrNull(row.revoked_at),
-    })),
-  }));
+    schema: { summary: 'API tokens, newest first: name, role, created, last used, expiry, revocation (admin)', ...secured, querystring: tokenQuery, response: { 200: tokenPageSchema, ...adminErrors } },
+  }, async (request) => {
+    const { limit, cursor } = request.query;
+    const rows = await listTokens(database, limit + 1, parseCursor(cursor, 'cursor'));
+    const page = pageOf(rows, limit, (row) => String(row.id));
+    return {
+      tokens: page.rows.map((row) => ({
+        id: String(row.id), name: row.name, role: row.role, created_at: row.created_at.toISOString(),
+        expires_at: isoOrNull(row.expires_at), last_used_at: isoOrNull(row.last_used_at), revoked_at: isoOrNull(row.revoked_at),
+      })),
+      next_cursor: page.next_cursor, has_more: page.has_more,
+    };
+  });
 
   app.post<{ Body: { name: string; role: Role; expires_at?: string } }>('/api/tokens', {
     preHandler: admin,
     schema: {
-      summary: 'Create a token; the secret is in this answer only (admin)', ...secured, response: errors,
+      summary: 'Create a token; the secret is in this answer only (admin)', ...secured, response: { 201: madeTokenSchema, ...adminErrors },
       body: {
         type: 'object', additionalProperties: false, required: ['name', 'role'],
         properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, role: { type: 'string', enum: ROLES }, expires_at: { type: 'string', maxLength: 40 } },
@@ -186,7 +302,11 @@ export async function consoleApiRoutes(app: FastifyInstance, context: AppContext
 
   app.delete<{ Params: { id: string } }>('/api/tokens/:id', {
     preHandler: admin,
-    schema: { summary: 'Revoke a token (admin)', ...secured, response: errors },
+    schema: {
+      summary: 'Revoke a token (admin)', ...secured,
+      params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 20 } } },
+      response: { 204: { type: 'null', description: 'Revoked' }, ...adminErrors, 404: problemResponse },
+    },
   }, async (request, reply) => {
     if (!await revokeToken(database, request.params.id, request.principal!)) {
       throw new AppError('token_not_found', `no active token with id "${request.params.id.slice(0, 40)}"`);

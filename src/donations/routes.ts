@@ -6,6 +6,7 @@ import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { parseCursor } from '../http/format.ts';
+import { pageOf } from '../http/pagination.ts';
 import { actorOf, optionalPrincipal, requireRole } from '../http/auth.ts';
 import { campaignParams } from '../campaigns/schemas.ts';
 import {
@@ -52,7 +53,8 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
     schema: {
       summary: 'Give: make a pending donation, exactly once per Idempotency-Key', tags: ['donations'],
-      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+      // Required: checked in preValidation (before the schema), so a missing key is idempotency_key_required.
+      headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
       body: createDonationBody,
       response: { 200: { $ref: 'Donation#' }, 201: { $ref: 'Donation#' }, 400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse },
     },
@@ -64,7 +66,7 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
   app.get<{ Params: { id: string } }>('/api/donations/:id', {
     schema: {
       summary: 'One donation: an approved one for anyone (public facts only), any one for staff', tags: ['donations'],
-      params: donationParams, response: { 200: visibleDonationSchema, 401: problemResponse, 404: problemResponse },
+      security: [{}, { bearer: [] }], params: donationParams, response: { 200: visibleDonationSchema, 401: problemResponse, 404: problemResponse },
     },
   }, async (request) => {
     // Any valid token is at least staff; a bad one is a 401 rather than a quiet public answer.
@@ -88,25 +90,23 @@ export async function donationRoutes(app: FastifyInstance, context: AppContext):
     };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { status?: DonationStatus; limit: number; before?: string } }>('/api/campaigns/:id/donations', {
+  app.get<{ Params: { id: string }; Querystring: { status?: DonationStatus; limit: number; cursor?: string; before?: string } }>('/api/campaigns/:id/donations', {
     schema: {
       summary: "A campaign's donations, newest first (cursor pagination)", tags: ['donations'],
-      params: campaignParams, querystring: listDonationsQuery,
+      security: [{}, { bearer: [] }], params: campaignParams, querystring: listDonationsQuery,
       response: { 200: donationPageSchema, 401: problemResponse, 403: problemResponse, 404: problemResponse },
     },
   }, async (request) => {
-    const { status, limit, before } = request.query;
+    const { status, limit, cursor, before } = request.query;
     if (status !== undefined && status !== 'approved') await staff(request, undefined as never);
     const staffCaller = await optionalPrincipal(request, database, config.adminTokenSha256) !== undefined;
     const campaign = await context.caches.campaigns.get(request.params.id);
     if (!campaign) throw new AppError('campaign_not_found', `no campaign with id or slug "${request.params.id}"`);
     const rows = await listCampaignDonations(database, {
-      campaignId: campaign.id, status: status ?? 'approved', limit, beforeId: parseCursor(before, 'before'),
+      campaignId: campaign.id, status: status ?? 'approved', limit: limit + 1, beforeId: parseCursor(cursor ?? before, cursor === undefined ? 'before' : 'cursor'),
     });
-    return {
-      donations: rows.map(staffCaller ? donationJson : publicDonationJson),
-      next_cursor: rows.length === limit ? String(rows[rows.length - 1]!.id) : null,
-    };
+    const page = pageOf(rows, limit, (row) => String(row.id));
+    return { donations: page.rows.map(staffCaller ? donationJson : publicDonationJson), next_cursor: page.next_cursor, has_more: page.has_more };
   });
 
   for (const transition of TRANSITIONS) {

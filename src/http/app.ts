@@ -1,6 +1,6 @@
 // The Fastify application: shared schemas, the problem+json error handler, metrics, health, docs, and each
 // domain's routes as a plugin. Building the app does not listen, so tests drive it with app.inject.
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import { AppError, ErrorCodes, isAppError, problemOf } from '../errors.ts';
@@ -37,6 +37,9 @@ import { cachedCampaigns, writeIntakeBatch, type IntakeRequest } from '../donati
 import { writeTransitionBatch, type TransitionRequest } from '../donations/donations.ts';
 import { createCaches, installCaches } from '../cache/caches.ts';
 import { observerRoutes, registerObserver } from '../observer/routes.ts';
+import { REQUEST_ID_HEADER, redactedUrl, requestIdOf } from './request-id.ts';
+import { recordAllowedMethods } from './method-not-allowed.ts';
+import { openApiOptions } from './openapi.ts';
 
 const problemSchema = {
   $id: 'Problem',
@@ -50,6 +53,7 @@ const problemSchema = {
     detail: { type: 'string' },
     code: { type: 'string', enum: Object.keys(ErrorCodes) },
     instance: { type: 'string' },
+    request_id: { type: 'string', description: 'The x-request-id of the request, as in the server log' },
   },
 } as const;
 
@@ -58,6 +62,8 @@ export interface AppOptions {
   database: Database;
   /** Pino logging; off in tests unless asked for. */
   logger?: boolean;
+  /** Where log lines go instead of stdout (a test reading what was logged). */
+  logStream?: { write(line: string): void };
   /** The change feed; a new one (listening on the database) when not given. */
   changes?: ChangeFeed;
   /** The live hub's limits, when a test needs them smaller than the defaults. */
@@ -93,7 +99,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Cache hits are answered in front of Fastify (src/cache/response-cache.ts); undefined with caching off.
     serverFactory: caches.serverFactory,
-    logger: options.logger ? { level: config.logLevel } : false,
+    logger: options.logger ? {
+      level: config.logLevel,
+      ...(options.logStream ? { stream: options.logStream } : {}),
+      // Fastify's own request serializer, but with a live ticket's value taken out of the logged URL.
+      serializers: {
+        req: (request: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+          method: request.method, url: redactedUrl(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+        }),
+      },
+    } : false,
+    // The caller's x-request-id when it is sane, else a new one; logged as request_id and sent back on every answer.
+    genReqId: (request) => requestIdOf(request.headers[REQUEST_ID_HEADER]),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     // Ids and slugs in paths are at most 64 characters; 100 leaves room and bounds the router's work.
@@ -102,7 +120,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     frameworkErrors: (error, request, reply) => {
       const appError = toAppError(error);
-      void (reply as FastifyReply).code(appError.status).type('application/problem+json').send(problemOf(appError, request.url));
+      void (reply as FastifyReply).code(appError.status).header(REQUEST_ID_HEADER, request.id).type('application/problem+json')
+        .send(problemOf(appError, redactedUrl(request.url), request.id));
     },
   });
   // Two validators: query strings, params and headers arrive as text and are coerced to their schema types
@@ -120,6 +139,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // On close every gathered request is written and answered before the feed and the database go.
   app.addHook('onClose', async () => { await Promise.all([intake.drain(), transitions.drain()]); await changes.stop(); });
   const context: AppContext = { config, database, metrics, changes, intake, transitions, caches };
+  // Before any other hook, so every answer (a cache hit from a hook, a shed request) carries its id.
+  app.addHook('onRequest', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
+  const allowedMethods = recordAllowedMethods(app);
   installCaches(app, context);
   // First, so load shedding and the HTTP charts see every route, and later plugins can use app.observer.
   const observer = await registerObserver(app, context);
@@ -129,10 +151,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(donationSchema);
   app.addSchema(publicDonationSchema);
   await app.register(swagger, {
-    openapi: {
-      info: { title: 'amanah', version: '0.1.0', description: 'Donation and zakat platform. Amounts are decimal strings in major units; ids are strings; errors are RFC 9457 problem+json.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
+    ...openApiOptions(),
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
   });
 
@@ -144,11 +163,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const appError = toAppError(error);
     if (appError.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
     if (appError.retryAfterSeconds !== undefined) reply.header('retry-after', String(appError.retryAfterSeconds));
-    reply.code(appError.status).type('application/problem+json').send(problemOf(appError, request.url));
+    // RFC 9110 §11.6.1 and RFC 6750 §3: a 401 names its scheme; a token that was sent and refused is invalid_token.
+    if (appError.code === 'unauthorized') {
+      reply.header('www-authenticate', request.headers.authorization ? 'Bearer realm="amanah", error="invalid_token"' : 'Bearer realm="amanah"');
+    }
+    reply.code(appError.status).type('application/problem+json').send(problemOf(appError, redactedUrl(request.url), request.id));
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new AppError('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
-    reply.code(404).type('application/problem+json').send(problemOf(error, request.url));
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods.of(path);
+    const error = allowed.length > 0
+      ? new AppError('method_not_allowed', `${path} takes ${allowed.join(', ')}, not ${request.method}`, { allow: allowed })
+      : new AppError('not_found', `no route for ${request.method} ${path}`);
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    reply.code(error.status).type('application/problem+json').send(problemOf(error, redactedUrl(request.url), request.id));
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpRequestDuration.observe(

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError } from 'fastify';
 import { AppError, problemOf } from '../errors.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 
 const BY_CODE: Readonly<Record<string, (error: FastifyError) => AppError>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (error) => new AppError('payload_too_large', error.message),
@@ -41,10 +42,12 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
     : error.code === 'HPE_HEADER_OVERFLOW'
       ? new AppError('headers_too_large', 'the request headers are larger than the server accepts')
       : new AppError('validation_failed', 'the request is not valid HTTP/1.1 (a malformed line, or a control character in a header)', { field: 'headers' });
-  const body = JSON.stringify(problemOf(appError));
+  // The request could not be read, so its own x-request-id cannot be trusted to be there: this one is new.
+  const requestId = requestIdOf(undefined);
+  const body = JSON.stringify(problemOf(appError, undefined, requestId));
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
-      + `Content-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+      + `Content-Type: application/problem+json\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
 }

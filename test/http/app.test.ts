@@ -26,7 +26,7 @@ describe('app surface', () => {
     assert.match(metrics.body, /process_resident_memory_bytes/);
   });
 
-  test('the OpenAPI document lists every API route and the docs page every error code', async () => {
+  test('the OpenAPI document lists every API route and the errors page every error code', async () => {
     // Proves the served documentation is generated from the same schemas and registry the code uses.
     const document = (await t.app.inject('/api/openapi.json')).json();
     assert.equal(document.openapi.startsWith('3.'), true);
@@ -34,7 +34,7 @@ describe('app surface', () => {
       '/api/donations', '/api/donations/{id}', '/api/donations/{id}/approve', '/api/donations/{id}/reject', '/api/donations/{id}/refund']) {
       assert.ok(document.paths[path], `${path} is documented`);
     }
-    const docs = (await t.app.inject('/docs')).body;
+    const docs = (await t.app.inject('/docs/errors')).body;
     for (const code of Object.keys(ErrorCodes)) assert.ok(docs.includes(`id="error-${code}"`), code);
   });
 
