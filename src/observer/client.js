@@ -183,6 +183,20 @@
       table('statements', [['statement', 'query', null, 'query'], ['calls', 'calls', null, true], ['rows', 'rows', null, true],
         ['total', 'total_ms', milliseconds, true], ['mean', 'mean_ms', milliseconds, true]], statements.statements, 'No statements recorded yet.');
     }
+    const activity = snapshot.database_activity;
+    const seconds3 = (value) => (missing(value) ? '–' : `${value.toFixed(value < 10 ? 2 : 0)} s`);
+    const panel = (id, data, columns, emptyText) => {
+      if (!data.available) $(`table-${id}`).replaceChildren(element('p', `Not available on ${activity.engine}: ${data.reason}.`, 'empty'));
+      else table(id, columns, data.rows, emptyText);
+    };
+    panel('running', activity.running, [['pid', 'pid', null, true], ['state', 'state'], ['for', 'seconds', seconds3, true],
+      ['transaction', 'transaction_seconds', seconds3, true], ['waiting on', 'wait'], ['application', 'application'], ['query', 'query', null, 'query']],
+    'No other query is running now.');
+    panel('locks', activity.locks, [['pid', 'pid', null, true], ['waits for', (row) => `${row.mode} on ${row.relation ?? row.lock_type}`],
+      ['for', 'waiting_seconds', seconds3, true], ['blocked by', (row) => row.blocked_by.join(', ')], ['query', 'query', null, 'query'],
+      ['blocking query', 'blocking_query', null, 'query']], 'No backend is waiting for a lock.');
+    panel('sizes', activity.sizes, [['relation', 'name'], ['kind', 'kind'], ['of table', 'table'], ['total', 'total_bytes', bytes, true],
+      ['own', 'table_bytes', bytes, true], ['indexes', 'index_bytes', bytes, true], ['rows (estimate)', 'rows_estimate', count, true]], 'No tables.');
     const workers = snapshot.workers;
     const seconds = (value) => (missing(value) ? '–' : `${value.toFixed(1)} s`);
     table('workers', [['worker (pid)', 'pid'], ['requests', 'requests', count, true], ['donations', 'donations_received', count, true],

@@ -83,6 +83,11 @@ function page(): string {
 ${TABLES.map((table) => html`<section class="box${table.wide ? ' wide' : ''}" aria-labelledby="h-${table.id}"><h2 id="h-${table.id}">${table.title}</h2><div id="table-${table.id}"></div></section>`)}
 </div>
 <section class="box" aria-labelledby="h-statements"><h2 id="h-statements">Heaviest statements (pg_stat_statements)</h2><div id="table-statements"></div></section>
+<h2>Database now</h2><div class="tables">
+<section class="box wide" aria-labelledby="h-running"><h2 id="h-running">Queries running, longest first (pg_stat_activity; literals blanked)</h2><div id="table-running"></div></section>
+<section class="box wide" aria-labelledby="h-locks"><h2 id="h-locks">Lock waits and who blocks them (pg_locks)</h2><div id="table-locks"></div></section>
+<section class="box wide" aria-labelledby="h-sizes"><h2 id="h-sizes">Largest tables and indexes</h2><div id="table-sizes"></div></section>
+</div>
 <section class="box" aria-labelledby="h-profiling"><h2 id="h-profiling">Profiling</h2>
 <p class="muted">Both files open in Chrome DevTools (Performance or Memory panel, "Load profile"). A heap snapshot pauses the process while it is written.</p>
 <div class="profiling"><div><label for="profile-seconds">Seconds to record</label><input id="profile-seconds" type="number" min="1" value="10" inputmode="numeric"></div>

@@ -25,6 +25,7 @@ import { heaviestStatements } from './statements.ts';
 import { CPU_PROFILE_SECONDS_MAX, profilerBusy, recordCpuProfile, takeHeapSnapshot } from './profiler.ts';
 import { observerPageRoutes } from './page.ts';
 import { workersJson } from '../observability/cluster-metrics.ts';
+import { databaseActivity } from './database-activity.ts';
 
 const require = createRequire(import.meta.url);
 const AMANAH_VERSION: string = require('../../package.json').version;
@@ -102,6 +103,7 @@ async function observerApiRoutes(app: FastifyInstance, parts: Observer): Promise
       statements: statementsJson(await heaviestStatements(database)),
       // Each worker of `serve --workers N` and their total, from the same parts /metrics merges.
       workers: await workersJson(parts.context.metrics.registry),
+      database_activity: await databaseActivity(database),
     };
   });
 
