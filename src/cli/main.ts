@@ -159,6 +159,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   zakat: async () => (await import('../zakat/cli.ts')).zakatCommand,
   import: async () => (await import('../imports/command.ts')).importCommand,
   'verify-payments': async () => (await import('../verification/cli.ts')).verifyPaymentsCommand,
+  reconcile: async () => (await import('../payments/reconcile.ts')).reconcileCommand,
   export: async () => (await import('../exports/command.ts')).exportCommand,
   erase: async () => (await import('../portal/command.ts')).eraseCommand,
 };
@@ -178,6 +179,7 @@ const WHILE_SERVING: Record<string, string> = {
   token: 'stop it first, or sign in with the admin token it printed at its first start (or AMANAH_ADMIN_TOKEN) while it runs',
   import: 'stop it first, or upload the file to it: POST /api/imports?campaign=… with a staff token (README: API)',
   'verify-payments': 'stop it first; with PAYMENT_PROVIDER_URL set the server verifies on its own schedule',
+  reconcile: 'stop it first, or run it against PostgreSQL (DATABASE_URL), which any number of processes share',
   export: 'stop it first, or download from it: GET /api/exports/donations.csv with a staff token',
   erase: 'stop it first, or ask it: POST /api/donors/erase with an admin token',
 };

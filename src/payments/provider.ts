@@ -55,7 +55,26 @@ export interface PaymentProvider {
    * the event the provider would have sent, and the raw answer to store with it.
    */
   status(payment: { providerPaymentId: string; reference: string }): Promise<{ event: PaymentEvent; raw: Buffer }>;
+  /**
+   * The provider's own record of payments made in [from, to) (reconcile.ts: Stripe's checkout sessions, Xendit's
+   * invoices). Midtrans has no list API; its orders are asked about one by one with status().
+   */
+  list?(from: Date, to: Date): Promise<ProviderRecord[]>;
 }
+
+/** One payment as the provider's list reports it. */
+export interface ProviderRecord {
+  readonly providerPaymentId: string;
+  readonly reference: string | undefined;
+  readonly status: string;
+  readonly paid: boolean;
+  /** What was charged, provider units. */
+  readonly amountUnits: bigint | undefined;
+  readonly currency: string | undefined;
+}
+
+/** At most this many records a list is read to (100 pages of Stripe's 100): a reconcile is run over days, not years. */
+export const PROVIDER_LIST_RECORDS_MAX = 10_000;
 
 /** The provider could not be reached or failed (5xx, timeout): 503, retry later with the same key. */
 export function providerUnavailable(provider: ProviderName, why: string): AppError {

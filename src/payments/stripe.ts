@@ -7,7 +7,7 @@ import Stripe from 'stripe';
 import { AppError } from '../errors.ts';
 import type { StripeSettings } from './settings.ts';
 import {
-  headerOf, providerRefused, providerUnavailable, signatureInvalid,
+  headerOf, PROVIDER_LIST_RECORDS_MAX, providerRefused, providerUnavailable, signatureInvalid,
   type CheckoutOrder, type CreatedPayment, type PaymentEvent, type PaymentProvider,
 } from './provider.ts';
 
@@ -93,6 +93,19 @@ export function stripeProvider(settings: StripeSettings, callTimeoutMs: number):
       const object = session as unknown as StripeObject;
       const event = stripeEventOf({ id: `status:${session.id}:${session.status}:${session.payment_status}`, type, data: { object } });
       return { event, raw: Buffer.from(JSON.stringify(session)) };
+    },
+    async list(from, to) {
+      try {
+        const sessions = await stripe.checkout.sessions.list({ created: { gte: Math.floor(from.getTime() / 1000), lt: Math.ceil(to.getTime() / 1000) }, limit: 100 })
+          .autoPagingToArray({ limit: PROVIDER_LIST_RECORDS_MAX });
+        return sessions.map((session) => ({
+          providerPaymentId: session.id, reference: session.client_reference_id ?? undefined, status: `${session.status}/${session.payment_status}`,
+          paid: session.status === 'complete' && session.payment_status !== 'unpaid',
+          amountUnits: session.amount_total === null ? undefined : BigInt(session.amount_total), currency: session.currency?.toUpperCase(),
+        }));
+      } catch (error) {
+        throw classify(error);
+      }
     },
     async verify(rawBody, headers): Promise<PaymentEvent> {
       const signature = headerOf(headers, 'stripe-signature');

@@ -8,7 +8,7 @@ import { Xendit } from 'xendit-node';
 import type { XenditSettings } from './settings.ts';
 import { majorNumber, unitsFromMajor } from './amounts.ts';
 import {
-  headerOf, jsonBody, providerRefused, providerUnavailable, signatureInvalid, withTimeout,
+  headerOf, jsonBody, PROVIDER_LIST_RECORDS_MAX, providerRefused, providerUnavailable, signatureInvalid, withTimeout,
   type CheckoutOrder, type CreatedPayment, type PaymentEvent, type PaymentProvider,
 } from './provider.ts';
 
@@ -63,6 +63,19 @@ export function xenditProvider(settings: XenditSettings, callTimeoutMs: number):
       const matches = settings.callbackTokens.map((expected) => sameToken(expected, token));
       if (!matches.includes(true)) throw signatureInvalid('xendit', 'x-callback-token matches no configured token');
       return eventOf(jsonBody('xendit', rawBody));
+    },
+    async list(from, to) {
+      let found;
+      try {
+        found = await withTimeout('xendit', callTimeoutMs, invoices.getInvoices({ createdAfter: from, createdBefore: to, limit: PROVIDER_LIST_RECORDS_MAX }));
+      } catch (error) {
+        throw classify(error);
+      }
+      return found.map((invoice) => ({
+        providerPaymentId: invoice.id ?? '', reference: invoice.externalId, status: String(invoice.status),
+        paid: invoice.status === 'PAID' || invoice.status === 'SETTLED',
+        amountUnits: unitsFromMajor(invoice.amount, decimalsOf(invoice.currency ?? 'IDR')), currency: invoice.currency,
+      }));
     },
     async status({ providerPaymentId }) {
       let invoice;

@@ -17,7 +17,7 @@ export const XENDIT_TOKENS = ['xendit-callback-token-a', 'xendit-callback-token-
 
 const stripeSdk = new Stripe(STRIPE_KEY);
 
-export interface StripeSession { id: string; amount_total: number; currency: string; client_reference_id: string; payment_intent: string; url: string; expires_at: number; status: string; payment_status: string }
+export interface StripeSession { created?: number; id: string; amount_total: number; currency: string; client_reference_id: string; payment_intent: string; url: string; expires_at: number; status: string; payment_status: string }
 export interface SnapTransaction { order_id: string; gross_amount: number; token: string; transaction_status: string; refund_amount?: string }
 export interface XenditInvoice { id: string; external_id: string; amount: number; currency: string; status: string; invoice_url: string; expiry_date: string }
 
@@ -94,7 +94,7 @@ export async function startGateway(): Promise<Gateway> {
     const session: StripeSession = {
       id, amount_total: Number(form.get('line_items[0][price_data][unit_amount]')), currency: String(form.get('line_items[0][price_data][currency]')),
       client_reference_id: String(form.get('client_reference_id')), payment_intent: `pi_${serial}`, url: `${gateway.url}/pay/stripe/${id}`,
-      expires_at: Math.floor(Date.now() / 1000) + 86_400, status: 'open', payment_status: 'unpaid',
+      expires_at: Math.floor(Date.now() / 1000) + 86_400, status: 'open', payment_status: 'unpaid', created: Math.floor(Date.now() / 1000),
     };
     gateway.stripe.set(id, session);
     if (key !== '') stripeByKey.set(key, session);
@@ -153,6 +153,14 @@ export async function startGateway(): Promise<Gateway> {
       }
       if (gateway.down) return json(response, 503, { error: { type: 'api_error', message: 'gateway down' } });
       if (request.method === 'POST' && url.pathname === '/v1/checkout/sessions') return stripeCreate(request, response);
+      if (request.method === 'GET' && url.pathname === '/v1/checkout/sessions') {
+        // Stripe's list: newest first, created[gte]/created[lt] in seconds; one page (has_more false) suffices here.
+        const gte = Number(url.searchParams.get('created[gte]') ?? 0);
+        const lt = Number(url.searchParams.get('created[lt]') ?? Number.MAX_SAFE_INTEGER);
+        const data = [...gateway.stripe.values()].filter((item) => (item.created ?? 0) >= gte && (item.created ?? 0) < lt).reverse()
+          .map((item) => ({ object: 'checkout.session', ...item }));
+        return json(response, 200, { object: 'list', url: '/v1/checkout/sessions', has_more: false, data });
+      }
       const session = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(url.pathname);
       if (request.method === 'GET' && session) {
         const found = gateway.stripe.get(decodeURIComponent(session[1]!));
@@ -170,7 +178,8 @@ export async function startGateway(): Promise<Gateway> {
       if (request.method === 'GET' && /^\/v2\/invoices\/?$/.test(url.pathname)) {
         gateway.calls.xenditList += 1;
         const externalId = url.searchParams.get('external_id');
-        return json(response, 200, [...gateway.xendit.values()].filter((invoice) => invoice.external_id === externalId).map(xenditJson));
+        // Without external_id: the list by date (every invoice here is recent, so the range is not applied).
+        return json(response, 200, [...gateway.xendit.values()].filter((invoice) => externalId === null || invoice.external_id === externalId).map(xenditJson));
       }
       json(response, 404, { error: 'no such endpoint' });
     })().catch((error: unknown) => json(response, 500, { error: String(error) }));
