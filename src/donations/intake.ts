@@ -34,12 +34,29 @@ export interface IntakeResult {
   donation: DonationRow;
 }
 
+/**
+ * A fitrah or fidyah donation's kind (src/zakat/fitrah.ts, migration 0017): what it was asked as, what it is
+ * recorded as, the people or days, region and price table row its amount came from, the ledger fund it posts
+ * to, and the note its history keeps (why a fitrah was recorded as sadaqah).
+ */
+export interface DonationKind {
+  askedKind: 'fitrah' | 'fidyah';
+  kind: 'fitrah' | 'fidyah' | 'sadaqah';
+  quantity: number;
+  region: string;
+  priceTableId: string;
+  ledgerFund: 'zakat' | 'infak_sedekah' | 'dskl';
+  note: string;
+}
+
 /** A fingerprint of what the request asks for, normalised so that "10.0" and "10.00" are one request. */
-export function requestFingerprint(input: DonationInput, amountMinor: bigint | string): Buffer {
+export function requestFingerprint(input: DonationInput, amountMinor: bigint | string, kind?: DonationKind): Buffer {
   const canonical = JSON.stringify([
     input.campaign_id, String(amountMinor), input.currency, input.donor_name ?? null,
     (input.donor_email === undefined ? null : emailKey(input.donor_email)), input.anonymous ?? false, input.external_ref ?? null,
     input.donated_at ? parseTimestamp(input.donated_at)?.toISOString() ?? input.donated_at : null,
+    // Only a kind's request carries it, so every other request keeps the fingerprint it always had.
+    ...(kind ? [kind.askedKind, kind.quantity, kind.region] : []),
   ]);
   return createHash('sha256').update(canonical).digest();
 }
@@ -48,6 +65,8 @@ export interface IntakeRequest {
   key: string;
   input: DonationInput;
   source: DonationSource;
+  /** Set for a fitrah or fidyah donation only. */
+  kind?: DonationKind | undefined;
 }
 
 export type IntakeOutcome = IntakeResult | AppError;
@@ -99,7 +118,7 @@ export function prepare(index: number, request: IntakeRequest, campaign: Campaig
   }
   const donatedAt = input.donated_at === undefined ? null : parseDonatedAt(input.donated_at, now);
   if (typeof donatedAt === 'string') return new AppError('validation_failed', `donated_at ${donatedAt}`, { field: 'donated_at' });
-  return { index, request, campaign, amountMinor, donatedAt, fingerprint: requestFingerprint(input, amountMinor) };
+  return { index, request, campaign, amountMinor, donatedAt, fingerprint: requestFingerprint(input, amountMinor, request.kind) };
 }
 
 /** Text fields are checked before anything is looked up: a NUL in one request must not fail the batch's reads. */
@@ -179,10 +198,10 @@ export async function writeIntakeBatch(db: Database, feed: ChangeFeed, requests:
   const existing = unsettled.length === 0 ? new Map<string, DonationRow>() : await findDonationsByKeys(db, [...new Set(unsettled.map((request) => request.key))]);
   requests.forEach((request, index) => {
     const earlier = existing.get(request.key);
-    if (invalid.has(index) && earlier) outcomes[index] = replayOf(earlier, requestFingerprint(request.input, fingerprintAmount(request.input)), request.key);
+    if (invalid.has(index) && earlier) outcomes[index] = replayOf(earlier, requestFingerprint(request.input, fingerprintAmount(request.input), request.kind), request.key);
     if (outcomes[index] !== undefined) return;
     const mine = written.get(request.key);
-    const fingerprint = requestFingerprint(request.input, fingerprintAmount(request.input));
+    const fingerprint = requestFingerprint(request.input, fingerprintAmount(request.input), request.kind);
     if (mine && firstByKey.get(request.key) === index) outcomes[index] = { created: true, donation: mine };
     else outcomes[index] = replayOf((mine ?? earlier)!, fingerprint, request.key);
   });
@@ -200,7 +219,7 @@ async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly 
       donorEmail: input.donor_email ?? null,
       amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
       idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
-      externalRef: input.external_ref ?? null, donatedAt: prepared.donatedAt,
+      externalRef: input.external_ref ?? null, donatedAt: prepared.donatedAt, kind: prepared.request.kind,
     };
   }), { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX });
   const changes = new ChangeSet();

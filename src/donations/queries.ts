@@ -6,6 +6,7 @@ import { isDatabaseId } from '../http/format.ts';
 import { CAMPAIGN_COLUMNS, type CampaignRow } from '../campaigns/queries.ts';
 import { ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
 import { amilShareSql } from '../ledger/logic.ts';
+import type { DonationKind } from './intake.ts';
 
 /** expired: a checkout whose payment expired unpaid (migration 0018); a late payment still approves it. */
 export type DonationStatus = 'pending' | 'approved' | 'rejected' | 'refunded' | 'expired';
@@ -81,6 +82,8 @@ export interface NewDonation {
   requestSha256: Buffer;
   externalRef: string | null;
   donatedAt: Date | null;
+  /** A fitrah or fidyah donation's kind (migration 0017); absent for every other donation. */
+  kind?: DonationKind | undefined;
 }
 
 /** The donor_id, donor_name and donor_anonymous columns of a donation by `donor`. */
@@ -193,16 +196,24 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
   const { rows } = await db.query<DonationRow>(
     `with locked as materialized (
        -- Campaigns first, in id order: see LOCK ORDER above.
-       -- Each campaign's ledger entry id, taken up front so the donations can name it (src/ledger/queries.ts).
-       select c.id, case when $6::bigint <> 0 then nextval(${ENTRY_ID_SEQUENCE}) end as entry_id from campaigns c
+       select c.id, c.fund from campaigns c
         where c.id in (select campaign_id from donations where id = any($1::bigint[]))
         order by c.id for no key update of c
+     ), entries as materialized (
+       -- One ledger entry per campaign and ledger fund, its id taken up front so the donations can name it
+       -- (src/ledger/queries.ts). Nearly always one fund a campaign; a fitrah, fidyah or late-fitrah donation
+       -- posts to its own (migration 0017), and its entry stays of that fund, recording that fund's amil rate.
+       select f.campaign_id, f.fund, case when $6::bigint <> 0 then nextval(${ENTRY_ID_SEQUENCE}) end as entry_id
+         from (select distinct d.campaign_id, coalesce(d.ledger_fund, ledger_fund(l.fund)) as fund
+                 from donations d join locked l on l.id = d.campaign_id where d.id = any($1::bigint[])) f
+        order by f.campaign_id, f.fund
      ), changed as (
        update donations d set status = $3, updated_at = now(),
-              ledger_entry_id = case when $6::bigint > 0 then l.entry_id else d.ledger_entry_id end,
-              refund_entry_id = case when $6::bigint < 0 then l.entry_id else d.refund_entry_id end
-         from locked l
+              ledger_entry_id = case when $6::bigint > 0 then e.entry_id else d.ledger_entry_id end,
+              refund_entry_id = case when $6::bigint < 0 then e.entry_id else d.refund_entry_id end
+         from locked l join entries e on e.campaign_id = l.id
         where d.id = any($1::bigint[]) and d.status = $2 and d.campaign_id = l.id
+          and e.fund = coalesce(d.ledger_fund, ledger_fund(l.fund))
         returning d.*
      ), history as (
        -- A keyed change stores its key here, in the change's own statement: a retry after a lost answer finds it.
@@ -250,14 +261,15 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
      ), ledger_rows as (
        -- The batch's entry per campaign: an approval posts each donation's amil share at its fund's rate now; a
        -- refund reverses the share its donation posted, at the rate its receipt entry recorded (ledger/logic.ts).
-       select l.entry_id, d.campaign_id, d.source as channel, d.amount_minor - d.refunded_minor as amount_minor,
+       select case when $6::bigint > 0 then d.ledger_entry_id else d.refund_entry_id end as entry_id, d.campaign_id,
+              coalesce(d.ledger_fund, ledger_fund(c.fund)) as fund, d.source as channel, d.amount_minor - d.refunded_minor as amount_minor,
               ${amilShareSql('d.amount_minor - d.refunded_minor', 'coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0)::bigint')} as share_minor,
               coalesce(case when $6::bigint > 0 then r.rate_bp else e.amil_rate_bp end, 0) as rate_bp
-         from changed d join locked l on l.id = d.campaign_id join campaigns c on c.id = d.campaign_id
-         left join amil_rates r on $6::bigint > 0 and r.fund = ledger_fund(c.fund)
+         from changed d join campaigns c on c.id = d.campaign_id
+         left join amil_rates r on $6::bigint > 0 and r.fund = coalesce(d.ledger_fund, ledger_fund(c.fund))
          left join ledger_entries e on $6::bigint < 0 and e.id = d.ledger_entry_id
         where $6::bigint <> 0
-     )${postingCtes({ kind: `case when $6::bigint > 0 then 'approval' else 'refund' end`, sign: '$6::bigint', importId: 'null::bigint' })}
+     )${postingCtes({ kind: `case when $6::bigint > 0 then 'approval' else 'refund' end`, sign: '$6::bigint', importId: 'null::bigint', fund: 'r.fund' })}
      , audit as (
        -- A data-modifying CTE runs whether or not it is read; with no audit asked for, it selects nothing.
        insert into audit_log (actor_token_id, actor_name, action, target, detail)
@@ -404,10 +416,10 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
   const { rows } = await db.query<DonationRow>(
     `with input as materialized (
        select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[])
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $17::jsonb[])
            with ordinality
            as input(campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
-                    idempotency_key, request_sha256, external_ref, donated_at, donor_email, position)
+                    idempotency_key, request_sha256, external_ref, donated_at, donor_email, kind, position)
      ), email_donors as (
        insert into donors as r (display_name, email, anonymous)
        select display_name, email, anonymous from (
@@ -423,14 +435,24 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
        returning r.id, email_key(r.email) as email_key
      ), created as (
        insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status,
-                              source, idempotency_key, request_sha256, external_ref, donated_at)
+                              source, idempotency_key, request_sha256, external_ref, donated_at,
+                              asked_kind, kind, kind_quantity, kind_region, price_table_id, ledger_fund)
        select i.campaign_id, coalesce(i.donor_id, e.id), i.donor_name, i.donor_anonymous, i.amount_minor, i.currency,
               i.status, i.source, i.idempotency_key, decode(i.request_sha256, 'hex'), i.external_ref,
-              coalesce(i.donated_at, now())
+              coalesce(i.donated_at, now()),
+              -- A fitrah or fidyah donation's kind (migration 0017); null for every other donation.
+              i.kind ->> 'askedKind', i.kind ->> 'kind', (i.kind ->> 'quantity')::integer, i.kind ->> 'region',
+              i.kind ->> 'priceTableId', i.kind ->> 'ledgerFund'
          from input i left join email_donors e on e.email_key = email_key(i.donor_email)
         order by i.position
        on conflict (idempotency_key) do nothing
        returning *
+     ), kind_history as (
+       -- A kind's donation keeps in its history what it was recorded as and why (a late fitrah became sadaqah).
+       insert into donation_status_changes (donation_id, from_status, to_status, actor, reason)
+       select c.id, null, c.status, 'intake', left(i.kind ->> 'note', 1000)
+         from created c join input i on i.idempotency_key = c.idempotency_key
+        where i.kind is not null
      ), notice as materialized (
        -- The payload ChangeSet.toEvent makes for new donations; delivered only if the statement commits.
        select pg_notify($14, json_build_object('campaignIds', '[]'::json,
@@ -445,7 +467,8 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
       column((d) => d.status), column((d) => d.source), column((d) => d.idempotencyKey),
       column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
       column((d) => d.donatedAt?.toISOString() ?? null), column((d) => d.donorEmail),
-      notice?.channel ?? null, notice?.origin ?? null, notice?.idsMax ?? 0],
+      notice?.channel ?? null, notice?.origin ?? null, notice?.idsMax ?? 0,
+      column((d) => (d.kind === undefined ? null : JSON.stringify(d.kind)))],
   );
   return rows;
 }

@@ -16,6 +16,12 @@ export interface PostingSql {
   sign: string;
   /** SQL text of the import run, or null. */
   importId: string;
+  /**
+   * SQL text of each row's ledger fund, over ledger_rows `r`: a caller whose donations may post to another fund
+   * than their campaign's (fitrah, fidyah; migration 0017) passes a `fund` column of ledger_rows. Every entry_id
+   * must then be of one fund. Absent: the campaign's ledger_fund(), as for imports.
+   */
+  fund?: string | undefined;
 }
 
 /**
@@ -30,10 +36,10 @@ export interface PostingSql {
 export function postingCtes(sql: PostingSql): string {
   return `
 , ledger_per_entry as (
-  select r.entry_id, r.campaign_id, c.currency, ledger_fund(c.fund) as fund, max(r.rate_bp) as rate_bp,
+  select r.entry_id, r.campaign_id, c.currency, ${sql.fund ?? 'ledger_fund(c.fund)'} as fund, max(r.rate_bp) as rate_bp,
          sum(r.amount_minor)::bigint as amount_minor, sum(r.share_minor)::bigint as share_minor
     from ledger_rows r join campaigns c on c.id = r.campaign_id
-   group by r.entry_id, r.campaign_id, c.currency, c.fund
+   group by r.entry_id, r.campaign_id, c.currency, ${sql.fund ?? 'c.fund'}
 ), ledger_entry as (
   insert into ledger_entries (id, kind, campaign_id, import_id, amil_rate_bp)
   select entry_id, ${sql.kind}, campaign_id, ${sql.importId}, rate_bp from ledger_per_entry order by entry_id

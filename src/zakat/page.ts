@@ -6,6 +6,8 @@ import { formatDisplay, parseAmount } from '../money/index.ts';
 import { AppError } from '../errors.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { NISAB_BASES } from './calculator.ts';
+import type { QuoteJson } from './fitrah.ts';
+import { kindForms, kindResult, pageText, type PageLocale } from './fitrah-page.ts';
 import { ASSET_FIELDS, type IncomeAnswer, type IncomeRequest, type PayRequest, type WealthAnswer, type WealthRequest } from './zakat.ts';
 
 /** What the forms last held, to fill them in again; every value is text as typed. */
@@ -21,6 +23,10 @@ export interface PageState {
   campaigns?: readonly CampaignRow[] | undefined;
   /** A fresh Idempotency-Key for the pay form, so a double submit makes one donation. */
   paymentKey?: string | undefined;
+  /** The fitrah and fidyah section's language (fitrah-page.ts); the wealth and income forms are in English. */
+  locale?: PageLocale | undefined;
+  /** A fitrah or fidyah quote. */
+  kind?: QuoteJson | undefined;
   /** Shown after a payment was recorded. */
   paid?: { id: string; amount: string; currency: string; campaign: string } | undefined;
 }
@@ -113,18 +119,21 @@ ${answer.due ? payForm(answer, state) : ''}</section>`;
 }
 
 export function renderZakatPage(state: PageState): string {
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Zakat calculator · amanah</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#111;background:#fafafa}
+  const locale = state.locale ?? 'en';
+  const t = pageText(locale);
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${t.title} · amanah</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#111;background:#fafafa}
 fieldset{background:#fff;border:1px solid #ccc;border-radius:.5rem;margin:1rem 0}label{display:inline-block;min-width:16rem}
 table{border-collapse:collapse;background:#fff}td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left}.amount{text-align:right;font-variant-numeric:tabular-nums}
 .error{background:#fee;border:1px solid #c00;padding:.5rem 1rem}.paid{background:#efe;border:1px solid #070;padding:.5rem 1rem}a{color:#0645ad}</style></head>
-<body><header><h1>Zakat calculator</h1><p><a href="/">Campaigns</a> · <a href="/docs">API docs</a></p></header><main>
+<body><header><h1>${t.title}</h1><p><a href="/">Campaigns</a> · <a href="/docs">API docs</a> · <a href="/zakat?lang=${locale === 'id' ? 'en' : 'id'}" hreflang="${locale === 'id' ? 'en' : 'id'}" lang="${locale === 'id' ? 'en' : 'id'}">${t.switchTo}</a></p></header><main>
 ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
 ${state.paid ? html`<p class="paid" role="status">Recorded: ${display(state.paid.amount, state.paid.currency)} to ${state.paid.campaign}, donation ${state.paid.id} (pending until the charity confirms the transfer).</p>` : ''}
 ${state.wealth ? wealthResult(state.wealth, state) : ''}${state.income ? incomeResult(state.income, state) : ''}
-${wealthForm(state.values)}${incomeForm(state.values)}
+${state.kind ? kindResult(state.kind, locale) : ''}${kindForms(state.values, locale)}
+<div lang="en">${wealthForm(state.values)}${incomeForm(state.values)}
 <p><small>Wealth: 2.5% of assets less debts due, when that reaches the nisab (85 g of gold, BAZNAS's convention, or 595 g of silver) and a lunar year has passed.
-Income: 2.5% of gross income when it reaches BAZNAS's nisab for the period, from the decree in effect on the date.</small></p>
+Income: 2.5% of gross income when it reaches BAZNAS's nisab for the period, from the decree in effect on the date.</small></p></div>
 </main></body></html>`.text;
 }
 

@@ -13,12 +13,14 @@ import { replyWithIntake } from '../donations/routes.ts';
 import type { IntakeRequest } from '../donations/intake.ts';
 import type { Database } from '../db/database.ts';
 import { NISAB_TABLES } from './nisab-tables.ts';
+import { fitrahRoutes } from './fitrah-routes.ts';
 import {
   incomeZakat, payZakat, tableJson, wealthZakat, type IncomeRequest, type PayRequest, type WealthRequest,
 } from './zakat.ts';
 import {
   incomeAnswerSchema, incomeRequestBody, nisabTablesSchema, payRequestBody, wealthAnswerSchema, wealthRequestBody,
 } from './schemas.ts';
+import { kindQuoteFromForm, pageLocale, type PageLocale } from './fitrah-page.ts';
 import {
   incomeRequestFromForm, payRequestFromForm, renderZakatPage, wealthRequestFromForm, type FormValues, type PageState,
 } from './page.ts';
@@ -40,14 +42,14 @@ async function zakatCampaigns(database: Database, currency: string, now: Date) {
 }
 
 /** Answers a form post with the page; a refused input is shown on the page with the problem's status. */
-async function renderPage(reply: FastifyReply, values: FormValues, work: () => Promise<Omit<PageState, 'values'>>): Promise<string> {
+async function renderPage(reply: FastifyReply, values: FormValues, locale: PageLocale, work: () => Promise<Omit<PageState, 'values'>>): Promise<string> {
   reply.type('text/html; charset=utf-8');
   try {
-    return renderZakatPage({ values, ...(await work()) });
+    return renderZakatPage({ values, locale, ...(await work()) });
   } catch (error) {
     if (!isAppError(error)) throw error;
     reply.code(error.status);
-    return renderZakatPage({ values, error: error.message });
+    return renderZakatPage({ values, locale, error: error.message });
   }
 }
 
@@ -95,15 +97,19 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.get('/zakat', { schema: { hide: true } }, async (_request, reply) => {
+  app.get<{ Querystring: { lang?: string } }>('/zakat', {
+    schema: { hide: true, querystring: { type: 'object', properties: { lang: { type: 'string', maxLength: 8 } } } },
+  }, async (request, reply) => {
     reply.type('text/html; charset=utf-8');
-    return renderZakatPage({ values: {} });
+    return renderZakatPage({ values: {}, locale: pageLocale(request.query.lang, request.headers['accept-language']) });
   });
 
   app.post<{ Body: FormValues }>('/zakat', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    return renderPage(reply, values, async () => {
+    const locale = pageLocale(values.lang, request.headers['accept-language']);
+    return renderPage(reply, values, locale, async () => {
       const now = new Date();
+      if (values.form === 'fitrah' || values.form === 'fidyah') return { kind: kindQuoteFromForm(values.form, values, now) };
       const answer = values.form === 'income' ? { income: incomeZakat(incomeRequestFromForm(values), now) } : { wealth: wealthZakat(wealthRequestFromForm(values)) };
       const result = answer.income ?? answer.wealth!;
       if (!result.due) return answer;
@@ -113,7 +119,7 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
 
   app.post<{ Body: FormValues }>('/zakat/pay', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    return renderPage(reply, {}, async () => {
+    return renderPage(reply, {}, pageLocale(values.lang, request.headers['accept-language']), async () => {
       const key = checkIdempotencyKey(values.idempotency_key);
       const { created, donation } = await payZakat(database, submit, key, payRequestFromForm(values));
       if (created) metrics.donationsReceived.inc({ source: 'api' });
@@ -127,5 +133,6 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
 
 export async function zakatRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   await apiRoutes(app, context);
+  await fitrahRoutes(app, context);
   await pageRoutes(app, context);
 }
