@@ -35,7 +35,7 @@ export async function queueReceiptMail(tx: Queryable, receiptIds: readonly bigin
 export async function queueStatementMail(db: Queryable, donorId: bigint, from: string, to: string): Promise<bigint> {
   const { rows } = await db.query<{ id: bigint }>(
     `insert into email_outbox (kind, donor_id, period_from, period_to, message_id)
-     values ('statement', $1, $2::date, $3::date, 'statement-' || $1 || '-' || $2 || '-' || $3 || '.' || gen_random_uuid())
+     values ('statement', $1::bigint, $2::date, $3::date, 'statement-' || $1::bigint || '-' || $2::date || '-' || $3::date || '.' || gen_random_uuid())
      returning id`, [donorId, from, to]);
   return rows[0]!.id;
 }

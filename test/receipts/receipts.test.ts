@@ -37,7 +37,7 @@ async function approvedDonation(body: Record<string, unknown>): Promise<string> 
 async function receiptsOf(donationId: string) {
   const response = await test_.app.inject({ method: 'GET', url: `/api/receipts?donation_id=${donationId}`, headers: bearer(test_.staffToken) });
   assert.equal(response.statusCode, 200, response.body);
-  return response.json().receipts as { id: string; number: string; code: string; status: string; content: Record<string, any>; content_sha256: string; void_reason: string | null }[];
+  return response.json().receipts as { id: string; number: string; code: string; status: string; content: { donor: { name: string; anonymous: boolean } } & Record<string, unknown>; content_sha256: string; void_reason: string | null }[];
 }
 
 async function pdfText(receiptId: string): Promise<{ text: string; bytes: Buffer }> {
