@@ -17,20 +17,28 @@ export interface CheckoutRateLimits {
 
 /** In-process windows held at most; past it, expired ones are dropped, then the oldest. */
 const LOCAL_KEYS_MAX = 100_000;
-const REDIS_COMMAND_TIMEOUT_MS = 50;
+// A checkout waits on its provider for hundreds of milliseconds anyway; 50 ms here fell back to counting alone
+// whenever the machine was loaded (load 15 on 2 cores: two processes then each allowed the whole limit).
+const REDIS_COMMAND_TIMEOUT_MS = 250;
+/** How long the first checkouts wait for Redis to connect before counting locally (then never again). */
+const REDIS_CONNECT_TIMEOUT_MS = 1000;
 
 export class CheckoutRateLimiter {
   readonly #limits: CheckoutRateLimits;
   readonly #local = new Map<string, { windowStartMs: number; count: number }>();
   readonly #redis: Redis | undefined;
+  /** Settles once the first connection is made or has failed: until then a count waits for it, so a process
+   * just started shares its counts from its first checkout instead of counting alone. */
+  readonly #connected: Promise<void>;
 
   constructor(limits: CheckoutRateLimits, redisUrl: string | undefined) {
     this.#limits = limits;
     this.#redis = redisUrl === undefined ? undefined : new Redis(redisUrl, {
       lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
     });
     this.#redis?.on('error', () => { /* counted locally meanwhile */ });
-    void this.#redis?.connect().catch(() => undefined);
+    this.#connected = this.#redis ? this.#redis.connect().catch(() => undefined) : Promise.resolve();
   }
 
   /** Counts one new checkout; throws 429 rate_limited when the IP or the email is past its limit. */
@@ -51,6 +59,7 @@ export class CheckoutRateLimiter {
   }
 
   async #count(key: string, windowStartMs: number, windowMs: number): Promise<number> {
+    await this.#connected;
     if (this.#redis?.status === 'ready') {
       try {
         const redisKey = `amanah:checkout-rate:${key}:${windowStartMs}`;
