@@ -1,6 +1,7 @@
 // /api/distribution (staff and admin tokens): the mustahik registry, programs, disbursements (maker → checker →
 // paid) and the hawl report. Personal data (names, NIKs, evidence notes) is answered only here, behind a staff
 // token, and never logged: request logs carry method and URL only, and no URL carries a NIK or a name.
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
@@ -13,6 +14,8 @@ import type { AuditActor } from '../audit/queries.ts';
 import type { LedgerFund } from '../ledger/logic.ts';
 import { checkDisbursement, checkProgram, HAWL_DAYS, type Asnaf, type DisbursementStatus, type MustahikKind, type Verification } from './logic.ts';
 import { maskNik, parseNik } from './nik.ts';
+import { hawlPage } from './pages.ts';
+import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
 import {
   approveDisbursement, closeDisbursement, disbursementHistory, findDisbursement, findMustahik, findProgram, hawlReport, insertDisbursement,
   insertMustahik, insertProgram, listDisbursements, listMustahik, listPrograms, patchMustahik, payDisbursement, setProgramStatus,
@@ -23,6 +26,12 @@ import {
   mustahikListSchema, mustahikPatchBody, mustahikQuery, mustahikSchema, payBody, programBody, programListSchema, programPatchBody,
   programSchema, reasonBody,
 } from './schemas.ts';
+
+/** As the console's: scripts and styles from this origin only, nothing inline, never framed. */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+  "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const HAWL_SCRIPT = readFileSync(new URL('./hawl.js', import.meta.url));
+const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 /** Programs are few; the list answers them all up to this bound. */
 const PROGRAMS_LISTED_MAX = 500;
@@ -230,6 +239,19 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
     preHandler: staff,
     schema: { summary: 'Cancel a disbursement not yet paid; an approved one releases its reservation to the fund (staff)', tags, security, params: idParams, body: reasonBody, response: stepResponse },
   }, async (request) => answer(await closeDisbursement(database, databaseId(request.params.id, 'disbursement_not_found'), 'cancelled', request.body.reason, actorOf(request))));
+
+  app.get<{ Querystring: { lang?: string } }>('/distribution/hawl', {
+    schema: { hide: true, querystring: { type: 'object', additionalProperties: true, properties: { lang: { type: 'string', maxLength: 8 } } } },
+  }, async (request, reply) => {
+    const query = request.query.lang;
+    const locale = negotiateLocale(query, localeCookie(request.headers.cookie), request.headers['accept-language']);
+    if (query === locale) reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${LOCALE_COOKIE_MAX_AGE_SECONDS}; SameSite=Lax`);
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+      .header('vary', 'accept-language, cookie').send(hawlPage(locale));
+  });
+  app.get('/distribution/hawl.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(HAWL_SCRIPT));
 
   app.get<{ Querystring: { fund: LedgerFund; as_of?: string } }>('/api/distribution/hawl', {
     preHandler: staff,
