@@ -222,6 +222,39 @@ describe('maker, checker, paid', () => {
   });
 });
 
+describe('with donation approvals', () => {
+  test('disbursement approvals and donation approval batches over the same campaigns run together without a deadlock', async () => {
+    // Donation batches lock their campaigns in id order; a disbursement approval locks its one campaign first.
+    const first = await fundedCampaign('zakat', [1_000_000n]);
+    const second = await fundedCampaign('zakat', [1_000_000n]);
+    const food = await program({ name: 'Food aid, two campaigns', fund: 'zakat', asnaf: ['fakir'] });
+    const family = await mustahik({ nik: '3578010101700008', asnaf: ['fakir'] });
+    const ids: string[] = [];
+    for (const campaign of [first, second, first, second, first, second]) {
+      ids.push((await post('/api/distribution/disbursements', test_.staffToken, { program_id: food, mustahik_id: family, campaign_id: campaign, asnaf: 'fakir', amount: '1000' })).json().id);
+    }
+    const { rows } = await test_.database.query<{ id: bigint }>(
+      `insert into donations (campaign_id, donor_name, donor_anonymous, amount_minor, currency, source, idempotency_key, request_sha256)
+       select (array[$2, $1]::bigint[])[1 + n % 2], 'Muzaki', false, 50000, 'IDR', 'api', 'deadlock-' || n, '\\x00' from generate_series(1, 40) n returning id`, [first, second]);
+    const batches = [rows.slice(0, 20), rows.slice(20)].map((batch) => writeTransitionBatch(test_.database, feed, batch.map((row) => ({ id: String(row.id), to: 'approved' as const, actor: 'test', reason: null }))));
+    const approvals = ids.map((id) => post(`/api/distribution/disbursements/${id}/approve`, checkerToken));
+    const answers = await Promise.all(approvals);
+    await Promise.all(batches);
+    assert.deepEqual(answers.map((answer) => answer.statusCode), [200, 200, 200, 200, 200, 200]);
+    assert.deepEqual(await findLedgerProblems(test_.database), []);
+  });
+
+  test('a closed program takes no new request', async () => {
+    const campaign = await fundedCampaign('zakat', [1_000n]);
+    const closing = await program({ name: 'Closed', fund: 'zakat', asnaf: ['fakir'] });
+    const family = await mustahik({ nik: '3578010101700009', asnaf: ['fakir'] });
+    const closed = await test_.app.inject({ method: 'PATCH', url: `/api/distribution/programs/${closing}`, headers: bearer(test_.staffToken), payload: { status: 'closed' } });
+    assert.equal(closed.json().status, 'closed');
+    const refused = await post('/api/distribution/disbursements', test_.staffToken, { program_id: closing, mustahik_id: family, campaign_id: campaign, asnaf: 'fakir', amount: '10' });
+    assert.equal(refused.json().code, 'program_closed');
+  });
+});
+
 test('every code this room answers is registered', () => {
   for (const code of ['nik_invalid', 'nik_taken', 'asnaf_not_allowed', 'fund_use_not_allowed', 'mustahik_not_verified', 'program_closed',
     'mustahik_not_found', 'program_not_found', 'disbursement_not_found', 'disbursement_status_conflict', 'disbursement_maker_is_checker', 'fund_balance_insufficient']) {
