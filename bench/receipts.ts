@@ -16,6 +16,7 @@ const CAMPAIGNS = 50;
 const BATCH_ROWS = 500;
 const BATCHES_IN_FLIGHT = 2;
 const ROUNDS = 4;
+const SEED_CHUNK_ROWS = 20_000;
 
 const TRIGGER = 'donations_receipt_requests_update';
 
@@ -38,16 +39,21 @@ async function approveAll(context: BenchContext, feed: ChangeFeed, ids: readonly
 export async function run(context: BenchContext): Promise<BenchResult> {
   const total = context.integerOption('donations', context.quick ? 10_000 : 100_000, 1_000, 1_000_000);
   const { database } = context;
-  await database.query(
+  const { rows: campaigns } = await database.query<{ id: bigint }>(
     `insert into campaigns (slug, name, fund, currency, status)
      select 'receipts-' || n, 'Receipts campaign ' || n, case when n % 2 = 0 then 'zakat' else 'sadaqah' end, 'IDR', 'active'
-       from generate_series(1, $1::int) n`, [CAMPAIGNS]);
+       from generate_series(1, $1::int) n returning id`, [CAMPAIGNS]);
   const { rows: donors } = await database.query<{ id: bigint }>(
     `insert into donors (display_name, email) select 'Donor ' || n, 'donor-' || n || '@example.org' from generate_series(1, 1000) n returning id`);
-  await database.query(
-    `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256)
-     select c.id, $3::bigint + (n % 1000), 'Donor ' || (n % 1000), false, 1000000 + n * 100, 'IDR', 'pending', 'api', 'receipts-bench-' || n, '\\x00'
-       from generate_series(1, $1::int) n join campaigns c on c.slug = 'receipts-' || (1 + n % $2::int)`, [total, CAMPAIGNS, donors[0]!.id]);
+  // In chunks, each well inside the statement timeout.
+  for (let start = 0; start < total; start += SEED_CHUNK_ROWS) {
+    await database.query(
+      `insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source, idempotency_key, request_sha256)
+       select ($3::bigint[])[1 + n % $4::int], $5::bigint + (n % 1000), 'Donor ' || (n % 1000), false, 1000000 + n * 100, 'IDR', 'pending', 'api',
+              'receipts-bench-' || n, '\\x00'
+         from generate_series($1::int, $2::int) n`,
+      [start + 1, Math.min(total, start + SEED_CHUNK_ROWS), campaigns.map((c) => c.id), CAMPAIGNS, donors[0]!.id]);
+  }
   const { rows } = await database.query<{ id: bigint }>(`select id from donations where status = 'pending' order by random()`);
   const ids = rows.map((row) => row.id);
   const feed = new ChangeFeed();

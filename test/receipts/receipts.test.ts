@@ -124,3 +124,22 @@ test('the public check shows issuer, number, date, amount and status only; an an
   const bogus = await test_.app.inject({ method: 'GET', url: '/api/receipts/abc/pdf', headers: bearer(test_.staffToken) });
   assert.equal(bogus.statusCode, 404);
 });
+
+test('a partial refund voids the receipt as corrected and issues one for what stays, naming the one it corrects', async () => {
+  const { writeTransitionBatch } = await import('../../src/donations/donations.ts');
+  const { ChangeFeed } = await import('../../src/events/changes.ts');
+  const id = await approvedDonation({ amount: '300000', donor_name: 'Eko', donor_email: 'eko@example.org' });
+  await issue();
+  const [first] = await receiptsOf(id);
+  const [outcome] = await writeTransitionBatch(test_.database, new ChangeFeed(), [{ id, to: 'refunded', actor: 'payment:stripe', reason: 'partial', refundedTotalMinor: 10_000_000n }]);
+  assert.ok(!(outcome instanceof Error), String(outcome));
+  await issue();
+  const [old, corrected] = await receiptsOf(id);
+  assert.equal(old!.number, first!.number);
+  assert.equal(old!.status, 'void');
+  assert.equal(old!.void_reason, 'corrected');
+  assert.equal(corrected!.status, 'valid');
+  assert.equal((corrected as unknown as { amount: string }).amount, '200000.00');
+  assert.deepEqual(corrected!.content.corrects, { number: first!.number, refunded_minor: '10000000' });
+  assert.ok((await pdfText(corrected!.id)).text.includes(`Corrects: ${first!.number}`));
+});
