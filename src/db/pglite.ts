@@ -3,10 +3,13 @@
 // throughput ceiling. Past roughly 0.5 GB of data, or when more than one process must share the data, move to
 // PostgreSQL (README: "When to move to PostgreSQL").
 import { PGlite, types } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { lockDataDirectory } from './data-dir-lock.ts';
 import type { Database, NotificationHandler, PoolStats, QueryResult, Transaction } from './database.ts';
 
 const parsers = { [types.INT8]: (value: string) => BigInt(value) };
+/** Extensions the migrations create: pg_trgm for the queue's name search (migration 0021). */
+const extensions = { pg_trgm };
 
 function wrap<Row>(result: { rows: unknown[]; affectedRows?: number }): QueryResult<Row> {
   return { rows: result.rows as Row[], rowCount: result.rows.length || result.affectedRows || 0 };
@@ -75,7 +78,7 @@ export class PgliteDatabase implements Database {
 export async function openPglite(dataDirectory: string | undefined, loadDataDir?: Blob): Promise<PgliteDatabase> {
   const release = dataDirectory === undefined ? () => {} : lockDataDirectory(dataDirectory);
   try {
-    const client = await PGlite.create({ dataDir: dataDirectory, parsers, ...(loadDataDir ? { loadDataDir } : {}) });
+    const client = await PGlite.create({ dataDir: dataDirectory, parsers, extensions, ...(loadDataDir ? { loadDataDir } : {}) });
     return new PgliteDatabase(client, release);
   } catch (error) {
     release();
