@@ -15,13 +15,13 @@ export type AuditAction =
   | 'campaign.create' | 'campaign.update'
   | 'donation.approved' | 'donation.rejected' | 'donation.refunded'
   | 'import.create' | 'export.donations' | 'export.audit'
-  | 'token.create' | 'token.revoke' | 'session.sign_in'
+  | 'token.create' | 'token.revoke' | 'session.sign_in' | 'donor.erased'
   | 'mustahik.create' | 'mustahik.update' | 'program.create' | 'program.update'
   | 'disbursement.requested' | 'disbursement.approved' | 'disbursement.paid' | 'disbursement.rejected' | 'disbursement.cancelled';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'campaign.create', 'campaign.update', 'donation.approved', 'donation.rejected', 'donation.refunded',
-  'import.create', 'export.donations', 'export.audit', 'token.create', 'token.revoke', 'session.sign_in',
+  'import.create', 'export.donations', 'export.audit', 'token.create', 'token.revoke', 'session.sign_in', 'donor.erased',
   'mustahik.create', 'mustahik.update', 'program.create', 'program.update',
   'disbursement.requested', 'disbursement.approved', 'disbursement.paid', 'disbursement.rejected', 'disbursement.cancelled',
 ];
