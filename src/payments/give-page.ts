@@ -49,9 +49,15 @@ function presets(currency: string): string[] {
   return ['10', '25', '50', '100'];
 }
 
+/** The language a donor chose on the give page, kept for the return page (a day). */
+const LANGUAGE_COOKIE = 'amanah_give_lang';
+const LANGUAGE_COOKIE_PATTERN = /(?:^|;\s*)amanah_give_lang=(id|en)(?:;|$)/;
+
 export function languageOf(request: FastifyRequest): Language {
   const asked = (request.query as { lang?: string }).lang;
   if (asked === 'id' || asked === 'en') return asked;
+  const chosen = LANGUAGE_COOKIE_PATTERN.exec(String(request.headers.cookie ?? ''))?.[1];
+  if (chosen === 'id' || chosen === 'en') return chosen;
   const header = String(request.headers['accept-language'] ?? '');
   // The first language listed that is Indonesian or English wins (q-values aside: browsers list by preference).
   for (const part of header.split(',')) {
@@ -68,7 +74,7 @@ ${refreshSeconds ? html`<meta http-equiv="refresh" content="${refreshSeconds}">`
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem}fieldset{border:0;padding:0;margin:0 0 1rem}
 label{display:block;margin:.25rem 0}input[type=text],input[type=email]{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
 button{font:inherit;padding:.75rem 1.25rem;width:100%}progress{width:100%}.error{color:#a00}:focus-visible{outline:3px solid #1a73e8}</style>
-</head><body>${body}</body></html>`.text;
+</head><body><main>${body}</main></body></html>`.text;
 }
 
 function givePage(language: Language, campaign: CampaignRow, providers: readonly ProviderName[], error?: string): string {
@@ -136,7 +142,10 @@ export async function giveRoutes(scope: FastifyInstance, context: AppContext, ch
       const input = formInput(body, campaign.slug);
       const result = await checkout.submit(key, input, () => limiter.take(request.ip, input.donor_email));
       if (!result.payment.payment_url) throw new AppError('payment_provider_unavailable', 'the provider gave no payment page');
-      return reply.code(303).header('location', result.payment.payment_url).send();
+      // The language chosen here goes with the donor through the provider and back to the return page, whose URL
+      // (fixed at the provider) cannot carry it: a cookie of amanah's own, sent on the top-level return (Lax).
+      return reply.code(303).header('location', result.payment.payment_url)
+        .header('set-cookie', `${LANGUAGE_COOKIE}=${language}; Path=/give; SameSite=Lax; Max-Age=86400; HttpOnly`).send();
     } catch (error) {
       if (!(error instanceof AppError) || error.code === 'internal_error') throw error;
       if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));

@@ -17,7 +17,7 @@ export const XENDIT_TOKENS = ['xendit-callback-token-a', 'xendit-callback-token-
 
 const stripeSdk = new Stripe(STRIPE_KEY);
 
-export interface StripeSession { created?: number; id: string; amount_total: number; currency: string; client_reference_id: string; payment_intent: string; url: string; expires_at: number; status: string; payment_status: string }
+export interface StripeSession { created?: number; success_url?: string; id: string; amount_total: number; currency: string; client_reference_id: string; payment_intent: string; url: string; expires_at: number; status: string; payment_status: string }
 export interface SnapTransaction { order_id: string; gross_amount: number; token: string; transaction_status: string; refund_amount?: string }
 export interface XenditInvoice { id: string; external_id: string; amount: number; currency: string; status: string; invoice_url: string; expiry_date: string }
 
@@ -95,6 +95,7 @@ export async function startGateway(): Promise<Gateway> {
       id, amount_total: Number(form.get('line_items[0][price_data][unit_amount]')), currency: String(form.get('line_items[0][price_data][currency]')),
       client_reference_id: String(form.get('client_reference_id')), payment_intent: `pi_${serial}`, url: `${gateway.url}/pay/stripe/${id}`,
       expires_at: Math.floor(Date.now() / 1000) + 86_400, status: 'open', payment_status: 'unpaid', created: Math.floor(Date.now() / 1000),
+      success_url: String(form.get('success_url') ?? ''),
     };
     gateway.stripe.set(id, session);
     if (key !== '') stripeByKey.set(key, session);
@@ -147,8 +148,18 @@ export async function startGateway(): Promise<Gateway> {
   const server: Server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://gateway');
+      const paying = /^\/pay\/stripe\/([^/]+)$/.exec(url.pathname);
+      if (request.method === 'POST' && paying && gateway.stripe.has(paying[1]!)) {
+        // The donor pays: the browser is sent back to amanah's return page first, and the signed webhook follows
+        // once that answer is out, as at Stripe (the return page must show the status turning, not find it done).
+        const session = gateway.stripe.get(paying[1]!)!;
+        Object.assign(session, { status: 'complete', payment_status: 'paid' });
+        response.once('finish', () => { void gateway.sendStripe('checkout.session.completed', { ...session }).catch(() => undefined); });
+        response.writeHead(303, { location: (session.success_url ?? '').replace('{CHECKOUT_SESSION_ID}', session.id) }).end();
+        return;
+      }
       if (url.pathname.startsWith('/pay/')) {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>Pay</title><form method="post"><button>Pay</button></form>`);
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><title>Pay</title><h1>Loopback pay page</h1><form method="post"><button>Pay</button></form>`);
         return;
       }
       if (gateway.down) return json(response, 503, { error: { type: 'api_error', message: 'gateway down' } });

@@ -1,0 +1,117 @@
+// The donor's whole flow in chromium, against the loopback Stripe (test/payments/gateway-server.ts): /give/:slug
+// in English on a phone viewport driven by the keyboard, and in Indonesian with the mouse; the form is filled,
+// the provider's button sends the browser to the provider's pay page, the donor pays there, the browser comes
+// back to amanah's return page while the signed webhook is still on its way, and the page turns to "received"
+// on its own. axe finds no violations on either page (both engines).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { launchBrowser, type LaunchedBrowser } from './browser.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../helpers/database.ts';
+import { createCampaign, type TestApp } from '../helpers/app.ts';
+import { startGateway, gatewayEnvironment, type Gateway } from '../payments/gateway-server.ts';
+
+declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
+declare const document: unknown;
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+/** How long a page may take to show the webhook's outcome: the return page refreshes every 3 s. */
+const SETTLED_WITHIN_MS = 20_000;
+
+let gateway: Gateway;
+let testDatabase: TestDatabase;
+let app: FastifyInstance;
+let browser: LaunchedBrowser;
+let base: string;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+before(async () => {
+  gateway = await startGateway();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  testDatabase = await createTestDatabase({ ...gatewayEnvironment(gateway), AMANAH_PUBLIC_URL: base, CHECKOUT_RATE_PER_IP_MAX: '0', CHECKOUT_RATE_PER_EMAIL_MAX: '0', AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0' });
+  app = await buildApp({ config: testDatabase.config, database: testDatabase.database });
+  await app.listen({ port, host: '127.0.0.1' });
+  gateway.target = base;
+  await createCampaign({ app, adminToken: TEST_ADMIN_TOKEN } as TestApp, { slug: 'sumur-desa', currency: 'USD', name: 'Village well', description: 'A well for the village school.' });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await gateway?.close();
+  await testDatabase?.drop();
+});
+
+async function axe(page: Page): Promise<void> {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Runtime.evaluate', { expression: AXE_SOURCE });
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  assert.deepEqual(violations.map((item) => `${item.id}: ${item.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], `axe on ${page.url()}`);
+}
+
+async function raised(): Promise<bigint> {
+  return (await testDatabase.database.query<{ raised_minor: bigint }>(`select raised_minor from campaigns where slug = 'sumur-desa'`)).rows[0]!.raised_minor;
+}
+
+/** On the provider's pay page: pay, come back to amanah, and see the status turn to received on its own. */
+async function payAndReturn(page: Page, thanks: RegExp): Promise<void> {
+  await page.waitForURL(`${gateway.url}/pay/stripe/**`);
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await page.waitForURL(`${base}/give/return/**`);
+  await page.locator('[data-status="paid"]').waitFor({ timeout: SETTLED_WITHIN_MS });
+  assert.match(await page.getByRole('status').innerText(), thanks);
+  await axe(page);
+}
+
+test('English, a phone, the keyboard only: fill, pay at the provider, the return page turns to received', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setExtraHTTPHeaders({ 'accept-language': 'en-GB,en;q=0.9' });
+  await page.goto(`${base}/give/sumur-desa`);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await page.getByRole('heading', { level: 1, name: 'Village well' }).waitFor();
+  await axe(page);
+  const before = await raised();
+  // Keyboard only: Tab to the other-amount field (past the language switch and the presets), type, on to the rest.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent), 'Bahasa Indonesia');
+  await page.getByLabel('Other amount', { exact: false }).focus();
+  await page.keyboard.type('12.50');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('Aisha');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('aisha@example.org');
+  await page.keyboard.press('Enter');
+  await payAndReturn(page, /Thank you/);
+  assert.equal(await raised(), before + 1250n);
+  await page.close();
+});
+
+test('Indonesian with the mouse: the switch, a preset, the provider button, the return page in Indonesian', async () => {
+  const page = await browser.context.newPage();
+  await page.setExtraHTTPHeaders({ 'accept-language': 'en' });
+  await page.goto(`${base}/give/sumur-desa`);
+  await page.getByRole('link', { name: 'Bahasa Indonesia' }).click();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'id');
+  await axe(page);
+  const before = await raised();
+  await page.locator('input[name="preset"]').nth(2).check();
+  await page.locator('input[name="donor_name"]').fill('Budi');
+  await page.locator('input[name="anonymous"]').check();
+  await page.locator('button[type="submit"]').click();
+  await payAndReturn(page, /Terima kasih/);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'id');
+  assert.equal(await raised(), before + 5000n);
+  await page.close();
+});
