@@ -23,6 +23,7 @@ export const ErrorCodes = {
   mustahik_not_verified: { status: 422, title: 'The mustahik is not verified' },
   program_closed: { status: 422, title: 'The program is closed' },
   statement_too_large: { status: 422, title: 'The statement would cover too many days or gifts' },
+  report_period_too_long: { status: 422, title: 'The report period is longer than a report covers' },
   mail_not_configured: { status: 422, title: 'Mail is not configured (SMTP_URL is unset)' },
   amount_not_chargeable: { status: 422, title: 'The payment provider cannot charge this amount exactly' },
   payment_provider_not_configured: { status: 422, title: 'The payment provider is not configured' },

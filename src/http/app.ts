@@ -27,6 +27,7 @@ import { consoleRoutes } from '../console/routes.ts';
 import { portalRoutes } from '../portal/routes.ts';
 import { distributionRoutes } from '../distribution/routes.ts';
 import { receiptRoutes } from '../receipts/routes.ts';
+import { reportRoutes } from '../reports/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
@@ -202,5 +203,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(async (scope) => portalRoutes(scope, context));
   await app.register(async (scope) => distributionRoutes(scope, context));
   await app.register(async (scope) => receiptRoutes(scope, context));
+  await app.register(async (scope) => reportRoutes(scope, context));
   return app;
 }
