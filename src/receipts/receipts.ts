@@ -2,7 +2,7 @@
 // as a PDF rendered from the frozen content, and as the public verification shows them (no name, nothing but
 // issuer, number, date, amount and status). The donor portal (src/portal) calls these with its session.
 import { AppError } from '../errors.ts';
-import type { Queryable } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { formatAmount } from '../money/index.ts';
 import { assertIntact, canonicalJson, renderReceiptPdf } from './document.ts';
@@ -42,4 +42,28 @@ export async function verifyCode(db: Queryable, code: string) {
     issuer: row.content.institution.name, number: row.content.number, date: row.content.issued_at.slice(0, 10),
     amount: formatAmount(row.amount_minor, row.currency), currency: row.currency, status: row.status,
   };
+}
+
+/** NPWP: 15 digits (the old form, often written with dots and dashes) or 16 (NIK-based since 2024). */
+export function normaliseNpwp(text: string): string {
+  const digits = text.replace(/[.\-\s]/g, '');
+  if (!/^[0-9]{15,16}$/.test(digits)) throw new AppError('validation_failed', 'npwp must be 15 or 16 digits (dots and dashes allowed)', { field: 'npwp' });
+  return digits;
+}
+
+/**
+ * Records the donor's NPWP and/or NIK on an approved donation and asks for a corrected receipt that carries them
+ * (the issued one is voided as corrected, its number kept): a muzaki who asks for the NPWP on the Bukti Setor
+ * after the gift gets a new receipt, never an edited one. Both in one transaction.
+ */
+export async function setTaxIds(db: Database, donationId: string, ids: { npwp: string | null; nik: string | null }): Promise<void> {
+  if (!isDatabaseId(donationId)) throw new AppError('donation_not_found', `no donation with id "${donationId}"`);
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ status: string; refunded_minor: bigint }>(
+      `update donations set donor_npwp = $2, donor_nik = $3 where id = $1 returning status, refunded_minor`, [donationId, ids.npwp, ids.nik]);
+    const row = rows[0];
+    if (!row) throw new AppError('donation_not_found', `no donation with id "${donationId}"`);
+    if (row.status !== 'approved') throw new AppError('donation_status_conflict', `donation ${donationId} is ${row.status}; only an approved donation has a receipt to correct`, { current_status: row.status });
+    await tx.query(`insert into receipt_requests (donation_id, kind, refunded_minor) values ($1, 'correct', nullif($2::bigint, 0))`, [donationId, row.refunded_minor]);
+  });
 }

@@ -11,9 +11,10 @@ import { isDatabaseId } from '../http/format.ts';
 import { escapeHtml } from '../http/html.ts';
 import { emailKey } from '../text/text.ts';
 import { receiptsOfDonation } from './queries.ts';
-import { getReceipt, receiptJson, receiptPdf, verifyCode } from './receipts.ts';
+import { getReceipt, normaliseNpwp, receiptJson, receiptPdf, setTaxIds, verifyCode } from './receipts.ts';
+import { nikProblem } from '../distribution/nik.ts';
 import { statementCsv, statementJson, statementOf, statementPdf } from './statements.ts';
-import { receiptListQuery, receiptListSchema, receiptParams, receiptSchema, statementBody, statementSchema, verificationSchema, verifyParams } from './schemas.ts';
+import { taxIdsBody, receiptListQuery, receiptListSchema, receiptParams, receiptSchema, statementBody, statementSchema, verificationSchema, verifyParams } from './schemas.ts';
 import { startIssuer } from './issuer.ts';
 import { createSender, startSender } from '../email/sender.ts';
 import { queueStatementMail } from '../email/queries.ts';
@@ -64,6 +65,21 @@ export async function receiptRoutes(app: FastifyInstance, context: AppContext): 
   }, async (request, reply) => {
     const { bytes, filename } = await receiptPdf(await getReceipt(database, request.params.id));
     return sendPdf(reply, bytes, filename);
+  });
+
+  app.put<{ Params: { id: string }; Body: { npwp?: string; nik?: string } }>('/api/donations/:id/tax-ids', {
+    preHandler: staff,
+    schema: {
+      summary: "Record the donor's NPWP and/or NIK on an approved donation: its receipt is reissued (corrected) carrying them (staff)", tags: ['receipts'],
+      security: [{ bearer: [] }], params: receiptParams, body: taxIdsBody,
+      response: { 202: { type: 'object', properties: { queued: { type: 'boolean' } } }, ...errors, 404: problemResponse, 409: problemResponse, 422: problemResponse },
+    },
+  }, async (request, reply) => {
+    const { npwp, nik } = request.body;
+    const problem = nik === undefined ? undefined : nikProblem(nik);
+    if (problem) throw new AppError('nik_invalid', problem, { field: 'nik' });
+    await setTaxIds(database, request.params.id, { npwp: npwp === undefined ? null : normaliseNpwp(npwp), nik: nik ?? null });
+    return reply.code(202).send({ queued: true });
   });
 
   app.get<{ Params: { code: string } }>('/receipts/verify/:code', {

@@ -64,3 +64,11 @@ export const statementSchema = {
     },
   },
 } as const;
+
+export const taxIdsBody = {
+  type: 'object', additionalProperties: false, minProperties: 1,
+  properties: {
+    npwp: { type: 'string', maxLength: 24, description: '15 or 16 digits; dots and dashes are allowed' },
+    nik: { type: 'string', maxLength: 16, description: '16 digits' },
+  },
+} as const;

@@ -143,3 +143,27 @@ test('a partial refund voids the receipt as corrected and issues one for what st
   assert.deepEqual(corrected!.content.corrects, { number: first!.number, refunded_minor: '10000000' });
   assert.ok((await pdfText(corrected!.id)).text.includes(`Corrects: ${first!.number}`));
 });
+
+test("a donor's NPWP and NIK, recorded after the gift, come on a corrected receipt; bad ones are refused", async () => {
+  const id = await approvedDonation({ amount: '400000', donor_name: 'Gita', donor_email: 'gita@example.org' });
+  await issue();
+  const refusals: [Record<string, string>, number, string][] = [
+    [{ npwp: '12345' }, 400, 'validation_failed'],
+    [{ nik: '0000000000000000' }, 422, 'nik_invalid'],
+  ];
+  for (const [payload, status, code] of refusals) {
+    const response = await test_.app.inject({ method: 'PUT', url: `/api/donations/${id}/tax-ids`, headers: bearer(test_.staffToken), payload });
+    assert.equal(response.statusCode, status, response.body);
+    assert.equal(response.json().code, code);
+  }
+  const set = await test_.app.inject({ method: 'PUT', url: `/api/donations/${id}/tax-ids`, headers: bearer(test_.staffToken), payload: { npwp: '01.234.567.8-901.000', nik: '3171014501900001' } });
+  assert.equal(set.statusCode, 202, set.body);
+  await issue();
+  const [old, corrected] = await receiptsOf(id);
+  assert.equal(old!.status, 'void');
+  assert.equal(corrected!.status, 'valid');
+  const { text } = await pdfText(corrected!.id);
+  assert.ok(text.includes('NPWP 012345678901000') && text.includes('NIK 3171014501900001'), text);
+  const missing = await test_.app.inject({ method: 'PUT', url: '/api/donations/99999999/tax-ids', headers: bearer(test_.staffToken), payload: { nik: '3171014501900001' } });
+  assert.equal(missing.statusCode, 404);
+});
