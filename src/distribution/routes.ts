@@ -22,7 +22,7 @@ import {
   type DisbursementRow, type HistoryRow, type MustahikRow, type ProgramRow,
 } from './queries.ts';
 import {
-  disbursementBody, disbursementListSchema, disbursementQuery, disbursementSchema, hawlQuery, hawlSchema, idParams, mustahikBody,
+  DISTRIBUTION_PAGE_ROWS_MAX, disbursementBody, disbursementListSchema, disbursementQuery, disbursementSchema, hawlQuery, hawlSchema, idParams, mustahikBody,
   mustahikListSchema, mustahikPatchBody, mustahikQuery, mustahikSchema, payBody, programBody, programListSchema, programPatchBody,
   programSchema, reasonBody,
 } from './schemas.ts';
@@ -81,6 +81,17 @@ function databaseId(text: string, code: 'mustahik_not_found' | 'program_not_foun
   return BigInt(text);
 }
 
+/**
+ * The page size, checked again after the schema: Ajv's coercion turns `limit=1e309` into Infinity, which passes
+ * its integer and maximum checks and would reach the query as "Infinity".
+ */
+function pageLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > DISTRIBUTION_PAGE_ROWS_MAX) {
+    throw new AppError('validation_failed', `limit must be a whole number from 1 to ${DISTRIBUTION_PAGE_ROWS_MAX}`, { field: 'limit' });
+  }
+  return limit;
+}
+
 /** `as_of` as a date (midnight UTC) or an RFC 3339 timestamp; now when absent. */
 function parseAsOf(text: string | undefined): Date {
   if (text === undefined) return new Date();
@@ -118,7 +129,8 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
     preHandler: staff,
     schema: { summary: 'The mustahik registry, newest first, NIKs masked (staff)', tags, security, querystring: mustahikQuery, response: { 200: mustahikListSchema, ...errors } },
   }, async (request) => {
-    const { asnaf, verification, limit, before } = request.query;
+    const { asnaf, verification, before } = request.query;
+    const limit = pageLimit(request.query.limit);
     const rows = await listMustahik(database, { asnaf, verification, beforeId: parseCursor(before, 'before'), limit });
     return { mustahik: rows.map((row) => mustahikJson(row, true)), next_cursor: rows.length === limit ? String(rows.at(-1)!.id) : null };
   });
@@ -198,7 +210,8 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
     preHandler: staff,
     schema: { summary: 'Disbursements, newest first (staff)', tags, security, querystring: disbursementQuery, response: { 200: disbursementListSchema, ...errors } },
   }, async (request) => {
-    const { status, campaign, program, mustahik, limit, before } = request.query;
+    const { status, campaign, program, mustahik, before } = request.query;
+    const limit = pageLimit(request.query.limit);
     const optionalId = (text: string | undefined, field: string) => (text === undefined ? undefined : parseCursor(text, field));
     const rows = await listDisbursements(database, {
       status, campaignId: optionalId(campaign, 'campaign'), programId: optionalId(program, 'program'), mustahikId: optionalId(mustahik, 'mustahik'),
