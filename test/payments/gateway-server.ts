@@ -25,6 +25,8 @@ export interface Gateway {
   readonly url: string;
   /** Every API call answers 503 while set. */
   down: boolean;
+  /** Every API call is answered this many milliseconds late (bench/checkout.ts: a provider taking 200 ms). */
+  delayMs: number;
   /** Payments are made, but the answer is a 503 (amanah crashed or the connection dropped after the call). */
   loseAnswers: boolean;
   readonly calls: { stripeCreate: number; snapCreate: number; snapStatus: number; xenditCreate: number; xenditList: number };
@@ -55,7 +57,7 @@ export async function startGateway(): Promise<Gateway> {
   let serial = 0;
   const stripeByKey = new Map<string, StripeSession>();
   const gateway: Gateway = {
-    url: '', down: false, loseAnswers: false, target: '',
+    url: '', down: false, delayMs: 0, loseAnswers: false, target: '',
     calls: { stripeCreate: 0, snapCreate: 0, snapStatus: 0, xenditCreate: 0, xenditList: 0 },
     stripe: new Map(), snap: new Map(), xendit: new Map(),
     stripeEventBody(type, object, id = `evt_${++serial}`) {
@@ -162,6 +164,7 @@ export async function startGateway(): Promise<Gateway> {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><title>Pay</title><h1>Loopback pay page</h1><form method="post"><button>Pay</button></form>`);
         return;
       }
+      if (gateway.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, gateway.delayMs));
       if (gateway.down) return json(response, 503, { error: { type: 'api_error', message: 'gateway down' } });
       if (request.method === 'POST' && url.pathname === '/v1/checkout/sessions') return stripeCreate(request, response);
       if (request.method === 'GET' && url.pathname === '/v1/checkout/sessions') {
