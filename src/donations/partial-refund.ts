@@ -76,8 +76,10 @@ async function reversePart(tx: Queryable, row: LockedDonation, request: PartialR
   await tx.query(
     `with ledger_rows as materialized (
        select nextval(${ENTRY_ID_SEQUENCE}) as entry_id, $2::bigint as campaign_id, $3::text as channel,
-              $4::bigint as amount_minor, $5::bigint as share_minor, $6::int as rate_bp
-     )${postingCtes({ kind: `'refund'`, sign: '(-1)', importId: 'null::bigint' })}
+              $4::bigint as amount_minor, $5::bigint as share_minor, $6::int as rate_bp,
+              -- A fitrah, fidyah or late-fitrah donation posted to its own fund (migration 0017): reverse it there.
+              (select coalesce(d.ledger_fund, ledger_fund(c.fund)) from donations d join campaigns c on c.id = d.campaign_id where d.id = $1) as fund
+     )${postingCtes({ kind: `'refund'`, sign: '(-1)', importId: 'null::bigint', fund: 'r.fund' })}
      , donation as (
        update donations set refunded_minor = $7, updated_at = now() where id = $1 and status = 'approved' returning id)
      , total as (
