@@ -6,6 +6,7 @@ import { problemResponse } from '../http/context.ts';
 import { requireRole } from '../http/auth.ts';
 import { parseCursor } from '../http/format.ts';
 import { parseDateRange } from '../http/date-range.ts';
+import { cursorParameter, deprecatedCursorParameter, pageOf, pageProperties } from '../http/pagination.ts';
 import { csvRecord } from '../exports/csv.ts';
 import { AUDIT_ACTIONS, appendAudit, listAudit, type AuditRow } from './queries.ts';
 
@@ -23,11 +24,12 @@ const auditQuery = {
     from: { type: 'string', maxLength: 40, description: 'at on or after: a date (midnight UTC) or an RFC 3339 timestamp' },
     to: { type: 'string', maxLength: 40, description: 'at before (exclusive)' },
     limit: { type: 'integer', minimum: 1, maximum: AUDIT_PAGE_ROWS_MAX, default: 50 },
-    before: { type: 'string', maxLength: 20, description: 'Cursor: the next_cursor of the previous page' },
+    cursor: cursorParameter('^[0-9]{1,19}$'),
+    before: deprecatedCursorParameter('^[0-9]{1,19}$'),
   },
 } as const;
 
-interface AuditQuery { actor?: string; action?: string; from?: string; to?: string; limit: number; before?: string }
+interface AuditQuery { actor?: string; action?: string; from?: string; to?: string; limit: number; cursor?: string; before?: string }
 
 export interface AuditJson {
   id: string; actor_token_id: string; actor_name: string; action: string; target: string | null;
@@ -55,8 +57,7 @@ const auditListSchema = {
         },
       },
     },
-    next_cursor: { type: ['string', 'null'] },
-    has_more: { type: 'boolean' },
+    ...pageProperties,
   },
 } as const;
 
@@ -71,7 +72,7 @@ export async function auditRoutes(app: FastifyInstance, context: AppContext): Pr
 
   const filterOf = (query: AuditQuery, limit: number) => {
     const range = parseDateRange(query.from, query.to);
-    return { actor: query.actor, action: query.action, from: range.from, to: range.to, beforeId: parseCursor(query.before, 'before'), limit };
+    return { actor: query.actor, action: query.action, from: range.from, to: range.to, beforeId: parseCursor(query.cursor ?? query.before, query.cursor === undefined ? 'before' : 'cursor'), limit };
   };
 
   app.get<{ Querystring: AuditQuery }>('/api/audit', {
@@ -83,16 +84,15 @@ export async function auditRoutes(app: FastifyInstance, context: AppContext): Pr
   }, async (request) => {
     const filter = filterOf(request.query, request.query.limit + 1);
     const rows = await listAudit(database, filter);
-    const page = rows.slice(0, request.query.limit);
-    const hasMore = rows.length > request.query.limit;
-    return { entries: page.map(auditJson), next_cursor: hasMore ? String(page[page.length - 1]!.id) : null, has_more: hasMore };
+    const page = pageOf(rows, request.query.limit, (row) => String(row.id));
+    return { entries: page.rows.map(auditJson), next_cursor: page.next_cursor, has_more: page.has_more };
   });
 
   app.get<{ Querystring: AuditQuery }>('/api/audit.csv', {
     preHandler: staff,
     schema: {
       summary: 'The audit log as CSV (staff), same filters; the export is itself audited', tags: ['audit'], security: [{ bearer: [] }],
-      querystring: auditQuery, response: { 400: problemResponse, 401: problemResponse, 403: problemResponse },
+      querystring: auditQuery, response: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: problemResponse, 401: problemResponse, 403: problemResponse },
     },
   }, async (request, reply) => {
     const filter = filterOf(request.query, AUDIT_PAGE_ROWS_MAX);

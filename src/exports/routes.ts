@@ -39,7 +39,7 @@ export async function exportRoutes(app: FastifyInstance, context: AppContext): P
     schema: {
       summary: 'Donations as CSV, streamed (staff): filter by campaign, status and donated_at range', tags: ['exports'],
       security: [{ bearer: [] }], querystring: exportQuery,
-      response: { 400: problemResponse, 401: problemResponse, 403: problemResponse, 404: problemResponse, 503: problemResponse },
+      response: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 400: problemResponse, 401: problemResponse, 403: problemResponse, 404: problemResponse, 503: problemResponse },
     },
   }, async (request, reply) => {
     const filter = await resolveExportFilter(database, request.query);

@@ -40,7 +40,7 @@ import { createCaches, installCaches } from '../cache/caches.ts';
 import { observerRoutes, registerObserver } from '../observer/routes.ts';
 import { REQUEST_ID_HEADER, redactedUrl, requestIdOf } from './request-id.ts';
 import { recordAllowedMethods } from './method-not-allowed.ts';
-import { openApiOptions } from './openapi.ts';
+import { openApiOptions, requireTokenBeforeValidation } from './openapi.ts';
 
 const problemSchema = {
   $id: 'Problem',
@@ -143,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before any other hook, so every answer (a cache hit from a hook, a shed request) carries its id.
   app.addHook('onRequest', async (request, reply) => { reply.header(REQUEST_ID_HEADER, request.id); });
   const allowedMethods = recordAllowedMethods(app);
+  requireTokenBeforeValidation(app);
   installCaches(app, context);
   // First, so load shedding and the HTTP charts see every route, and later plugins can use app.observer.
   const observer = await registerObserver(app, context);

@@ -6,7 +6,8 @@
 // `redocly lint` (npm run lint) checks the result with the recommended rules; test/http/openapi.test.ts checks
 // real answers against it.
 import type { FastifyDynamicSwaggerOptions as SwaggerOptions } from '@fastify/swagger';
-import type { FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema, preValidationHookHandler } from 'fastify';
+import { AppError } from '../errors.ts';
 
 type Json = Record<string, unknown>;
 
@@ -57,6 +58,10 @@ function asProblem(response: Json): void {
 function finishOperation(operation: Json): void {
   const responses = (isObject(operation.responses) ? operation.responses : {}) as Record<string, Json>;
   operation.responses = responses;
+  // A parameter whose schema is deprecated (an old cursor name) is marked so on the parameter, where tools look.
+  for (const parameter of Array.isArray(operation.parameters) ? operation.parameters : []) {
+    if (isObject(parameter) && isObject(parameter.schema) && parameter.schema.deprecated === true) parameter.deprecated = true;
+  }
   const bearer = Array.isArray(operation.security) && operation.security.some((requirement) => isObject(requirement) && 'bearer' in requirement);
   if (bearer && responses['401'] === undefined) responses['401'] = { description: 'A valid bearer token is required' };
   for (const [status, response] of Object.entries(responses)) {
@@ -64,6 +69,11 @@ function finishOperation(operation: Json): void {
     if (status === '401') response.headers = { ...(isObject(response.headers) ? response.headers : {}), 'WWW-Authenticate': WWW_AUTHENTICATE_HEADER };
     // The generator's default description ("Default Response") says nothing; the status's meaning does.
     if (response.description === 'Default Response' && Number(status) >= 400) response.description = `Error ${status}: see the problem's code`;
+    // A route without a response schema answers JSON of a shape the document cannot name: say so, not "no body".
+    if (response.description === 'Default Response' && Number(status) < 300 && response.content === undefined) {
+      response.description = 'OK (JSON; its shape is not documented)';
+      response.content = { 'application/json': { schema: {} } };
+    }
   }
 }
 
@@ -80,6 +90,31 @@ export function finishDocument(document: Json): Json {
   };
   if (Object.keys(components.responses as Json).length === 0) delete components.responses;
   return document;
+}
+
+/** Whether an operation's security asks for a bearer token (and does not also allow none: `{}`). */
+export function requiresBearer(security: unknown): boolean {
+  if (!Array.isArray(security) || security.length === 0) return false;
+  return security.every((requirement) => isObject(requirement) && 'bearer' in requirement);
+}
+
+async function authorizationPresent(request: FastifyRequest): Promise<void> {
+  if (request.headers.authorization === undefined) {
+    throw new AppError('unauthorized', 'this needs a bearer token: send "Authorization: Bearer <token>"');
+  }
+}
+
+/**
+ * A route documented as needing a token answers 401 to a request without one before its input is validated, so
+ * an anonymous caller learns that first (and nothing about the body it sent); the token itself is still checked
+ * by the route's own preHandler (src/http/auth.ts), after validation. Call before any route is added.
+ */
+export function requireTokenBeforeValidation(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!requiresBearer((route.schema as { security?: unknown } | undefined)?.security)) return;
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [authorizationPresent as preValidationHookHandler, ...existing];
+  });
 }
 
 /** @fastify/swagger's options: the document's head and the per-route and whole-document transforms. */

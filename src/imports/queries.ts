@@ -62,6 +62,13 @@ export async function findImport(db: Queryable, id: string): Promise<ImportRow |
   return rows[0];
 }
 
+/** Imports newest first, `limit` of them, before the id `beforeId` when paging on (the primary key's order). */
+export async function listImports(db: Queryable, limit: number, beforeId?: bigint): Promise<ImportRow[]> {
+  const { rows } = await db.query<ImportRow>(
+    `select ${IMPORT_COLUMNS} from imports where ($2::bigint is null or id < $2) order by id desc limit $1`, [limit, beforeId ?? null]);
+  return rows;
+}
+
 /** Moves a run to `status`; a finished run gets its finish time and, when it failed, the error. */
 export async function setImportStatus(db: Queryable, id: bigint, status: ImportStatus, fields: { error?: string; bytesTotal?: number } = {}): Promise<void> {
   await db.query(

@@ -24,7 +24,12 @@ import { appendAudit } from '../audit/queries.ts';
 import { isMappingError, parseMapSpec } from './mapping.ts';
 import type { ImportFormat } from './parse.ts';
 import { checkImport, IMPORT_BATCH_ROWS_DEFAULT, IMPORT_WRITERS_DEFAULT, isImportError, runImport, type CheckedImport, type ImportRequest } from './pipeline.ts';
-import { findImport, insertImport, listRejects, setImportStatus, type ImportRow } from './queries.ts';
+import { findImport, insertImport, listImports, listRejects, setImportStatus, type ImportRow } from './queries.ts';
+import { parseCursor } from '../http/format.ts';
+import { cursorParameter, pageOf, pageProperties } from '../http/pagination.ts';
+
+/** A page of the imports list; imports are a few a day, so a page covers weeks. */
+const IMPORTS_PAGE_ROWS_MAX = 200;
 import { REJECTS_HEADER, rejectCsvLine } from './rejects.ts';
 import { IMPORT_WRITE_METHOD_DEFAULT } from './writer.ts';
 import { runInWorker } from './worker.ts';
@@ -194,6 +199,25 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     return { id: String(run.id), status: 'running', url: `/api/imports/${run.id}` };
   }
 
+  app.get<{ Querystring: { limit: number; cursor?: string } }>('/api/imports', {
+    preHandler: staff,
+    schema: {
+      summary: 'Imports, newest first, with their progress and summary (staff)', tags: ['imports'], security: [{ bearer: [] }],
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { limit: { type: 'integer', minimum: 1, maximum: IMPORTS_PAGE_ROWS_MAX, default: 50 }, cursor: cursorParameter('^[0-9]{1,19}$') },
+      },
+      response: {
+        200: { type: 'object', required: ['imports', 'next_cursor', 'has_more'], properties: { imports: { type: 'array', items: importSchema }, ...pageProperties } },
+        400: problemResponse, 401: problemResponse,
+      },
+    },
+  }, async (request) => {
+    const { limit, cursor } = request.query;
+    const page = pageOf(await listImports(database, limit + 1, parseCursor(cursor, 'cursor')), limit, (row) => String(row.id));
+    return { imports: page.rows.map(importJson), next_cursor: page.next_cursor, has_more: page.has_more };
+  });
+
   app.get<{ Params: { id: string } }>('/api/imports/:id', {
     preHandler: staff,
     schema: {
@@ -210,7 +234,7 @@ export async function importRoutes(app: FastifyInstance, context: AppContext): P
     preHandler: staff,
     schema: {
       summary: 'The rejected rows of an import as CSV: line, original_line, reason (staff)', tags: ['imports'], security: [{ bearer: [] }],
-      params: importParams, response: { 401: problemResponse, 403: problemResponse, 404: problemResponse },
+      params: importParams, response: { 200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } }, 401: problemResponse, 403: problemResponse, 404: problemResponse },
     },
   }, async (request, reply) => {
     const run = await findImport(database, request.params.id);

@@ -11,8 +11,10 @@ import { issueTicket, verifyTicket } from '../auth/tickets.ts';
 import { DEFAULT_LIVE_OPTIONS, LiveHub, type LiveOptions, type LiveStats } from './hub.ts';
 
 /** nginx and similar proxies buffer responses unless told not to (x-accel-buffering), which would hold events back. */
-const STREAM_HEAD = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n' +
-  'Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n');
+const STREAM_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n' +
+  'Cache-Control: no-store\r\nX-Accel-Buffering: no\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n';
+/** The head with the request's id (sane by construction: src/http/request-id.ts), as every answer carries. */
+const streamHead = (requestId: string) => Buffer.from(`${STREAM_HEAD}x-request-id: ${requestId}\r\n\r\n`);
 
 /** A refused subscriber is told to come back after this long (browsers back off on their own as well). */
 const LIVE_FULL_RETRY_AFTER_SECONDS = 5;
@@ -66,7 +68,10 @@ export async function liveRoutes(app: FastifyInstance, context: AppContext, over
     schema: {
       summary: 'Live dashboard updates as Server-Sent Events: snapshot, then coalesced updates; resumable by Last-Event-ID',
       tags: ['live'], querystring: streamQuery,
-      response: { 401: problemResponse, 503: problemResponse },
+      response: {
+        200: { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        401: problemResponse, 503: problemResponse,
+      },
     },
   }, async (request, reply) => {
     const { ticket, since } = request.query;
@@ -86,7 +91,7 @@ export async function liveRoutes(app: FastifyInstance, context: AppContext, over
     reply.hijack();
     const socket = reply.raw.socket!;
     socket.setNoDelay(true);
-    socket.write(STREAM_HEAD);
+    socket.write(streamHead(request.id));
     hub.subscribe(socket, { staff: principal !== undefined, lastEventId: request.headers['last-event-id'] ?? since });
   });
 
