@@ -2,12 +2,17 @@
 // distribution of amounts. Server-rendered from the same analytics the JSON endpoint returns.
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { formatDisplay, parseAmount } from '../money/index.ts';
+import { INTL_LOCALE, type Locale } from '../console/i18n.ts';
 import { html } from '../http/html.ts';
 import { barChart, type Bar } from './charts.ts';
 import type { CampaignAnalytics, SeriesPoint } from './analytics.ts';
 
+/** The Intl locale of the page being rendered: one page renders at a time, synchronously. */
+let intlLocale = INTL_LOCALE.id;
+
+/** Minor units (bigint, the currency's ISO 4217 exponent) formatted for the viewer, as the console does. */
 function display(amount: string | null, currency: string): string {
-  return amount === null ? '–' : formatDisplay(parseAmount(amount, currency), currency);
+  return amount === null ? '–' : formatDisplay(parseAmount(amount, currency), currency, intlLocale);
 }
 
 function seriesBars(points: readonly SeriesPoint[], currency: string): Bar[] {
@@ -23,7 +28,8 @@ function maxOf(points: readonly { total: string }[], currency: string): string {
   return display(points[values.indexOf(values.reduce((a, b) => (b > a ? b : a), 0n))]?.total ?? null, currency);
 }
 
-export function analyticsPage(campaign: CampaignRow, analytics: CampaignAnalytics, jsonUrl: string): string {
+export function analyticsPage(campaign: CampaignRow, analytics: CampaignAnalytics, jsonUrl: string, locale: Locale = 'id'): string {
+  intlLocale = INTL_LOCALE[locale];
   const { currency } = analytics;
   const histogramBars: Bar[] = analytics.histogram.map((bucket) => ({
     label: `${display(bucket.from, currency)}–`,

@@ -18,6 +18,7 @@ import { isCurrencyCode, isMoneyError, parseAmount } from '../money/index.ts';
 import { AnalyticsWorkers } from './workers.ts';
 import { campaignAnalytics, platformAnalytics, type CampaignAnalyticsOptions, type ThresholdQuery } from './analytics.ts';
 import { analyticsPage } from './page.ts';
+import { localeCookie, negotiateLocale } from '../console/i18n.ts';
 import { campaignAnalyticsQuery, campaignAnalyticsSchema, platformAnalyticsQuery, platformAnalyticsSchema } from './schemas.ts';
 
 /** Analytics requests running at once in one process; each may hold up to four pooled connections. */
@@ -99,6 +100,8 @@ export async function analyticsRoutes(app: FastifyInstance, context: AppContext)
     const { campaign, analytics } = await forCampaign(request);
     const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
     reply.type('text/html; charset=utf-8');
-    return analyticsPage(campaign, analytics, `/api/campaigns/${encodeURIComponent(campaign.slug)}/analytics${search}`);
+    // Amounts in the viewer's language, as the console shows them (the amanah_lang cookie, then Accept-Language).
+    const locale = negotiateLocale(undefined, localeCookie(request.headers.cookie), request.headers['accept-language']);
+    return analyticsPage(campaign, analytics, `/api/campaigns/${encodeURIComponent(campaign.slug)}/analytics${search}`, locale);
   });
 }

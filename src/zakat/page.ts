@@ -4,6 +4,7 @@
 import { html, type SafeHtml } from '../http/html.ts';
 import { formatDisplay, parseAmount } from '../money/index.ts';
 import { AppError } from '../errors.ts';
+import { INTL_LOCALE } from '../console/i18n.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { NISAB_BASES } from './calculator.ts';
 import type { QuoteJson } from './fitrah.ts';
@@ -36,11 +37,15 @@ const LINE_LABELS: Record<string, string> = {
   business_inventory: 'Business inventory', receivables: 'Receivables expected to be paid', debts_due: 'Debts due',
 };
 
-/** People read amounts formatted for their currency; the signed decimal text is parsed back exactly. */
-function display(amount: string, currency: string): string {
+/**
+ * People read amounts formatted for their currency and the page's language, the same Intl locale the console
+ * and the dashboard use (INTL_LOCALE: Rp 2.500.000,00 in Indonesian, IDR 2,500,000.00 in English) with the
+ * currency's ISO 4217 exponent; the signed decimal text is parsed back to minor units exactly, never a float.
+ */
+function display(amount: string, currency: string, locale: PageLocale | undefined): string {
   const negative = amount.startsWith('-');
   const minor = parseAmount(negative ? amount.slice(1) : amount, currency);
-  return formatDisplay(negative ? -minor : minor, currency);
+  return formatDisplay(negative ? -minor : minor, currency, INTL_LOCALE[locale ?? 'en']);
 }
 
 function field(name: string, label: string, values: FormValues, hint = ''): SafeHtml {
@@ -100,19 +105,19 @@ function wealthResult(answer: WealthAnswer, state: PageState): SafeHtml {
   const { currency } = answer;
   return html`<section aria-live="polite"><h2>Breakdown</h2><table>
 <tr><th scope="col">Line</th><th scope="col">Amount</th><th scope="col">How</th></tr>
-${answer.breakdown.map((line) => html`<tr><td>${LINE_LABELS[line.line] ?? line.line}</td><td class="amount">${display(line.amount, currency)}</td><td>${line.note ?? ''}</td></tr>`)}
-<tr><th scope="row">Zakatable wealth</th><td class="amount"><strong>${display(answer.zakatable_wealth, currency)}</strong></td><td></td></tr>
-<tr><th scope="row">Nisab</th><td class="amount">${display(answer.nisab, currency)}</td><td>${answer.nisab_grams} g of ${answer.nisab_basis}</td></tr>
-<tr><th scope="row">Zakat due</th><td class="amount"><strong id="zakat">${display(answer.zakat, currency)}</strong></td><td>rate ${answer.rate}, rounding ${answer.rounding}</td></tr>
+${answer.breakdown.map((line) => html`<tr><td>${LINE_LABELS[line.line] ?? line.line}</td><td class="amount">${display(line.amount, currency, state.locale)}</td><td>${line.note ?? ''}</td></tr>`)}
+<tr><th scope="row">Zakatable wealth</th><td class="amount"><strong>${display(answer.zakatable_wealth, currency, state.locale)}</strong></td><td></td></tr>
+<tr><th scope="row">Nisab</th><td class="amount">${display(answer.nisab, currency, state.locale)}</td><td>${answer.nisab_grams} g of ${answer.nisab_basis}</td></tr>
+<tr><th scope="row">Zakat due</th><td class="amount"><strong id="zakat">${display(answer.zakat, currency, state.locale)}</strong></td><td>rate ${answer.rate}, rounding ${answer.rounding}</td></tr>
 </table><p>${answer.explanation}</p>${answer.due ? payForm(answer, state) : ''}</section>`;
 }
 
 function incomeResult(answer: IncomeAnswer, state: PageState): SafeHtml {
   const { currency } = answer;
   return html`<section aria-live="polite"><h2>Income zakat</h2><table>
-<tr><th scope="row">Income of the ${answer.period}</th><td class="amount">${display(answer.income_total, currency)}</td></tr>
-<tr><th scope="row">Nisab per ${answer.period}</th><td class="amount">${display(answer.nisab, currency)}</td></tr>
-<tr><th scope="row">Zakat due</th><td class="amount"><strong id="zakat">${display(answer.zakat, currency)}</strong></td></tr>
+<tr><th scope="row">Income of the ${answer.period}</th><td class="amount">${display(answer.income_total, currency, state.locale)}</td></tr>
+<tr><th scope="row">Nisab per ${answer.period}</th><td class="amount">${display(answer.nisab, currency, state.locale)}</td></tr>
+<tr><th scope="row">Zakat due</th><td class="amount"><strong id="zakat">${display(answer.zakat, currency, state.locale)}</strong></td></tr>
 </table><p>${answer.explanation}</p>
 <p>Nisab table: ${answer.table.title}, in effect from ${answer.table.effective_from} (for ${answer.on_date}). Source: ${answer.table.source}</p>
 ${answer.due ? payForm(answer, state) : ''}</section>`;
@@ -128,7 +133,7 @@ table{border-collapse:collapse;background:#fff}td,th{border-bottom:1px solid #dd
 .error{background:#fee;border:1px solid #c00;padding:.5rem 1rem}.paid{background:#efe;border:1px solid #070;padding:.5rem 1rem}a{color:#0645ad}</style></head>
 <body><header><h1>${t.title}</h1><p><a href="/">Campaigns</a> · <a href="/docs">API docs</a> · <a href="/zakat?lang=${locale === 'id' ? 'en' : 'id'}" hreflang="${locale === 'id' ? 'en' : 'id'}" lang="${locale === 'id' ? 'en' : 'id'}">${t.switchTo}</a></p></header><main>
 ${state.error ? html`<p class="error" role="alert">${state.error}</p>` : ''}
-${state.paid ? html`<p class="paid" role="status">Recorded: ${display(state.paid.amount, state.paid.currency)} to ${state.paid.campaign}, donation ${state.paid.id} (pending until the charity confirms the transfer).</p>` : ''}
+${state.paid ? html`<p class="paid" role="status">Recorded: ${display(state.paid.amount, state.paid.currency, state.locale)} to ${state.paid.campaign}, donation ${state.paid.id} (pending until the charity confirms the transfer).</p>` : ''}
 ${state.wealth ? wealthResult(state.wealth, state) : ''}${state.income ? incomeResult(state.income, state) : ''}
 ${state.kind ? kindResult(state.kind, locale) : ''}${kindForms(state.values, locale)}
 <div lang="en">${wealthForm(state.values)}${incomeForm(state.values)}
