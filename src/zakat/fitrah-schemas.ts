@@ -7,7 +7,8 @@ const countOf = (kind: SpecialKind) => (kind === 'fitrah'
   ? { people: { type: 'integer', minimum: 1, maximum: FITRAH_PEOPLE_MAX, description: 'People the fitrah is paid for' } }
   : { days: { type: 'integer', minimum: 1, maximum: FIDYAH_DAYS_MAX, description: 'Days of fasting the fidyah is paid for' } });
 
-const region = { type: 'string', minLength: 1, maxLength: 64, description: 'Price table region; "jabodetabek" when absent' } as const;
+// PostgreSQL text cannot hold NUL: refused here, a bad value is a 400, never a database error.
+const region = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-z0-9-]+$', description: 'Price table region; "jabodetabek" when absent' } as const;
 
 export const quoteBody = (kind: SpecialKind) => ({
   type: 'object',
@@ -27,7 +28,7 @@ export const payBody = (kind: SpecialKind) => ({
   properties: {
     ...countOf(kind),
     region,
-    campaign_id: { type: 'string', minLength: 1, maxLength: 64, description: kind === 'fitrah' ? 'Id or slug of a zakat-fund campaign' : 'Id or slug of a campaign of any fund but waqf' },
+    campaign_id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\u0000]*$', description: kind === 'fitrah' ? 'Id or slug of a zakat-fund campaign' : 'Id or slug of a campaign of any fund but waqf' },
     amount: { type: 'string', minLength: 1, maxLength: DECIMAL_TEXT_LENGTH_MAX, description: 'Optional: refused (zakat_amount_mismatch) unless it is the computed amount' },
     currency: { type: 'string', enum: ['IDR'] },
     donor_name: { type: 'string', maxLength: 200, pattern: '^[^\\u0000]*$' },

@@ -95,6 +95,7 @@ describe('fitrah and fidyah API, ledger and page', () => {
     assert.equal((await post('/api/zakat/fitrah', { campaign_id: 'fidyah-food', people: 1 }, key())).json().code, 'campaign_not_zakat');
     assert.equal((await post('/api/zakat/fitrah', { campaign_id: 'zakat-usd', people: 1 }, key())).json().code, 'currency_mismatch');
     assert.equal((await post('/api/zakat/fitrah', { campaign_id: 'nowhere', people: 1 }, key())).json().code, 'campaign_not_found');
+    assert.equal((await post('/api/zakat/fitrah', { campaign_id: 'a\u0000b', people: 1 }, key())).statusCode, 400, 'a NUL is refused before the database');
     assert.equal((await post('/api/zakat/fitrah', { campaign_id: 'fitrah-1448', people: 1 })).json().code, 'idempotency_key_required');
   });
 
