@@ -16,7 +16,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { openPostgres, type PostgresDatabase } from '../src/db/postgres.ts';
 
 /** The benchmark files, relative to this one. A listed file that is absent (not written yet) is skipped. */
-const BENCHMARKS: readonly string[] = ['./api-writes.ts', './hostile-writes.ts', './approvals.ts', './import.ts', './read-path.ts', './live.ts', './export.ts', './analytics.ts', './outage.ts', './webhooks.ts', './checkout.ts', './disbursements.ts', './receipts.ts'];
+const BENCHMARKS: readonly string[] = ['./api-writes.ts', './hostile-writes.ts', './approvals.ts', './import.ts', './read-path.ts', './live.ts', './export.ts', './analytics.ts', './outage.ts', './webhooks.ts', './checkout.ts', './disbursements.ts', './receipts.ts', './reports.ts'];
 
 const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** One benchmark may take this long before it is told to stop and its database is dropped anyway. */
