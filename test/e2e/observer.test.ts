@@ -5,7 +5,7 @@
 // With AMANAH_SCREENSHOTS=1 the test also writes docs/observer.png.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
@@ -16,6 +16,8 @@ interface Canvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
 }
 declare const document: { querySelectorAll(selector: string): ArrayLike<Canvas> };
+declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 const DOCS_DIRECTORY = new URL('../../docs/', import.meta.url);
 const writeScreenshots = process.env.AMANAH_SCREENSHOTS === '1';
@@ -89,6 +91,19 @@ test('an admin signs in and the observer charts draw live', async () => {
     assert.match(await page.locator('#table-statements').textContent() ?? '', /Not available|statement/);
     assert.match(await page.locator('#table-versions').textContent() ?? '', new RegExp(process.versions.node.replaceAll('.', '\\.')));
     assert.match(await page.locator('#stream-state').textContent() ?? '', /live/);
+
+    // The workers table (a single process is a cluster of one, plus the total) and the database panel.
+    await page.locator('#table-workers table').waitFor({ timeout: PAGE_WAIT_MS });
+    assert.equal(await page.locator('#table-workers tbody tr').count(), 2);
+    assert.match(await page.locator('#table-workers tbody tr').last().textContent() ?? '', /^total/);
+    assert.match(await page.locator('#table-sizes').textContent() ?? '', /donations/);
+    const onPglite = !process.env.DATABASE_URL?.startsWith('postgres');
+    assert.match(await page.locator('#table-running').textContent() ?? '', onPglite ? /Not available on pglite: PGlite is one backend/ : /No other query is running now|pid/);
+    assert.match(await page.locator('#table-locks').textContent() ?? '', onPglite ? /Not available on pglite/ : /No backend is waiting for a lock|pid/);
+    // axe-core through the debugger protocol: no accessibility violation on the whole page.
+    await page.evaluate(AXE_SOURCE);
+    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), []);
 
     if (writeScreenshots) {
       // A few more seconds of samples so the lines in the picture have some length.
