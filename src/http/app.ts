@@ -31,6 +31,7 @@ import { reportRoutes } from '../reports/routes.ts';
 import { SqlState, sqlState } from '../db/sqlstate.ts';
 import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
 import { installTextGuard } from './text-guard.ts';
+import { compileCoercing } from './coercing-validator.ts';
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
@@ -130,7 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // turned into the string "100.5". Money never passes through a JSON number.
   const coercing = new Ajv({ coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false });
   const strict = new Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict.compile(schema) : compileCoercing(coercing, schema)));
   const metrics = createMetrics(database);
   const changes = options.changes ?? new ChangeFeed();
   await changes.start(database);

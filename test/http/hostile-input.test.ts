@@ -157,6 +157,28 @@ describe('hostile input', () => {
     assert.equal((await donate(t, { ...good, amount: '1000000000000.00' })).statusCode, 201);
   });
 
+  test('a numeric query parameter past the range of a double is a 400 naming it, on every documented list', async () => {
+    // Proves src/http/coercing-validator.ts: Ajv coerces "1e309" to Infinity and lets it pass integer and maximum.
+    const document = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema?: { type?: unknown } }[] }>>;
+    };
+    let checked = 0;
+    for (const [path, operations] of Object.entries(document.paths)) {
+      if (path.includes('{') || operations.get === undefined) continue;
+      const numeric = (operations.get.parameters ?? []).filter((parameter) => parameter.in === 'query'
+        && ['integer', 'number'].some((type) => [parameter.schema?.type].flat().includes(type)));
+      for (const parameter of numeric) {
+        for (const value of ['1e309', '-1e309']) {
+          const response = await t.app.inject({ method: 'GET', url: `${path}?${parameter.name}=${value}`, headers: bearer(t.adminToken) });
+          assertProblem(response, 400, 'validation_failed');
+          assert.match(JSON.parse(response.body).detail, new RegExp(`${parameter.name} must be a finite number`));
+          checked += 1;
+        }
+      }
+    }
+    assert.ok(checked >= 10, `only ${checked} numeric query parameters were found in the document`);
+  });
+
   test('an approval that would overflow a campaign total is a 422 total_overflow, alone, with nothing written', async () => {
     // Proves SQLSTATE 22003 from the totals update is the request's own 422, also when batched with a good one.
     const staff = bearer(t.staffToken);
