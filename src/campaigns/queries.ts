@@ -133,7 +133,8 @@ export async function findTotalsMismatches(db: Queryable): Promise<TotalsMismatc
             coalesce(s.donations, 0)::bigint as actual_donation_count,
             coalesce(s.donors, 0)::bigint as actual_donor_count
        from campaigns c
-       left join (select campaign_id, sum(amount_minor) as raised, count(*) as donations,
+       -- A partial refund (migration 0018) leaves the donation approved and moves the total by what it reversed.
+       left join (select campaign_id, sum(amount_minor - refunded_minor) as raised, count(*) as donations,
                          -- A donation without a donor row is a donor of its own (migration 0004).
                          count(distinct donor_id) + count(*) filter (where donor_id is null) as donors
                     from donations where status = 'approved' group by campaign_id) s on s.campaign_id = c.id
