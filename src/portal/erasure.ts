@@ -5,13 +5,16 @@
 //
 // Where a name or an email can be, and what happens there:
 //   donors            display_name := pseudonym, email := null, external_ref := null (it recognised the donor), erased_at
-//   donations         donor_name := pseudonym on every gift of the donor (anonymity flags stay as given)
-//   donation_status_changes.reason, audit_log.detail, import_rejects (original_line, reason),
-//   payment_verifications.last_error, payment_events.body (the provider's raw event)
+//   donations         donor_name := pseudonym on every gift of the donor (anonymity flags stay as given), and
+//                     donor_npwp, donor_nik := null where the receipts room's migration added them
+//   donation_status_changes.reason, audit_log.detail, imports (source_name, options), import_rejects
+//   (original_line, reason), payment_verifications.last_error, email_outbox.last_error,
+//   payment_events.body (the provider's raw event)
 //                     every occurrence of the email or a name is replaced by the pseudonym (found case-blind,
 //                     also in JSON-escaped form); a provider body's signature no longer verifies, which is why
 //                     the body was kept only as evidence of what arrived
 //   portal_magic_links, portal_sessions   deleted
+//   receipts          the donor in the frozen content becomes the pseudonym (eraseReceipts says what stays)
 //   ledger_entries.memo   immutable: no code path writes a donor's name or email into a memo (entries posted by
 //                     batches carry none; reversal and opening memos are staff text). The erasure counts memos
 //                     that hold one anyway and reports them (expected 0), so staff can post a correction.
