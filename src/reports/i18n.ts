@@ -5,6 +5,7 @@ import type { Locale } from '../console/i18n.ts';
 const en = {
   'reports.title': 'Reports', 'reports.period': 'Period {from} to {to} (to exclusive, UTC)', 'reports.at': 'At {at} (UTC)',
   'reports.csv': 'CSV', 'reports.json': 'JSON', 'reports.switch': 'Bahasa Indonesia', 'reports.none': 'Nothing was posted.',
+  'reports.loading': 'Loading the report…', 'reports.signedOut': 'Sign in to the console first: the report is shown to staff only.', 'reports.signIn': 'Sign in',
   'changes.heading': 'Statement of changes in funds (laporan perubahan dana, PSAK 109)',
   'position.heading': 'Statement of financial position (neraca)', 'trial.heading': 'Trial balance (neraca saldo)',
   'baznas.heading': 'Report to BAZNAS: {period}', 'baznas.h1': 'January to June {year}', 'baznas.annual': 'the year {year}',
@@ -29,6 +30,7 @@ export type ReportKey = keyof typeof en;
 const id: Readonly<Record<ReportKey, string>> = {
   'reports.title': 'Laporan', 'reports.period': 'Periode {from} sampai {to} (tanpa {to}, UTC)', 'reports.at': 'Per {at} (UTC)',
   'reports.csv': 'CSV', 'reports.json': 'JSON', 'reports.switch': 'English', 'reports.none': 'Tidak ada yang dibukukan.',
+  'reports.loading': 'Memuat laporan…', 'reports.signedOut': 'Masuk ke konsol dahulu: laporan hanya ditampilkan untuk staf.', 'reports.signIn': 'Masuk',
   'changes.heading': 'Laporan perubahan dana (PSAK 109)',
   'position.heading': 'Laporan posisi keuangan (neraca)', 'trial.heading': 'Neraca saldo',
   'baznas.heading': 'Laporan kepada BAZNAS: {period}', 'baznas.h1': 'Januari sampai Juni {year}', 'baznas.annual': 'tahun {year}',

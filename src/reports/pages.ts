@@ -22,6 +22,22 @@ function page(locale: Locale, name: ReportName, title: string, subtitle: string,
 ${body}</main></body></html>`.text;
 }
 
+/**
+ * What a browser gets at a report's page before it sends a token: the console keeps the staff token in
+ * sessionStorage, never in a cookie, so a link cannot carry it. reports.js asks for this same page again with the
+ * token and puts its <main> in place (the figures are still rendered and escaped here, on the server).
+ */
+export function signInShell(locale: Locale, name: ReportName): string {
+  const t = (key: ReportKey) => reportText(locale, key);
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">
+<title>amanah: ${t('reports.title')}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console.css"></head>
+<body data-page="report-${name}"><header class="top"><div class="brand"><p class="title"><strong>amanah</strong> · ${t('reports.title')}</p></div></header>
+<main id="main"><h1>${t('reports.title')}</h1><p id="report-status" role="status">${t('reports.loading')}</p>
+<p id="report-signed-out" hidden>${t('reports.signedOut')} <a href="/console">${t('reports.signIn')}</a></p></main>
+<script src="/console/reports.js"></script></body></html>`.text;
+}
+
 const money = (locale: Locale, minor: bigint, currency: string) => formatDisplay(minor, currency, INTL_LOCALE[locale]);
 const fundName = (locale: Locale, fund: string) => reportText(locale, `fund.${fund}` as ReportKey);
 

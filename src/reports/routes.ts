@@ -2,6 +2,7 @@
 // the PSAK 109 statement of changes in funds, the statement of financial position, the trial balance and the
 // BAZNAS semiannual and annual report. Each report reads in one REPEATABLE READ transaction, so its figures are
 // one snapshot and its identities hold even while approvals post (PGlite has one connection: one snapshot too).
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
@@ -12,8 +13,12 @@ import { csvRecord } from '../exports/csv.ts';
 import { localeCookie, negotiateLocale, type Locale } from '../console/i18n.ts';
 import { baznasPeriod, changesInFunds, financialPosition, parseInstant, parsePeriod, statementCsv, statementJson, trialBalance, type FundStatement, type Period } from './logic.ts';
 import { accountTotals, distributions, fundBalancesAt, fundMovements, muzakiCount, mustahikCount, receiptsByChannel } from './queries.ts';
-import { baznasPage, changesPage, positionPage, trialBalancePage, type ReportName } from './pages.ts';
+import { baznasPage, changesPage, positionPage, signInShell, trialBalancePage, type ReportName } from './pages.ts';
 import { baznasQuery, instantQuery, periodQuery } from './schemas.ts';
+
+const REPORTS_SCRIPT = readFileSync(new URL('./reports.js', import.meta.url));
+// The shell runs reports.js (same origin) and fetches the page again with the token; nothing else.
+const SHELL_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 type Format = 'json' | 'csv';
 interface PeriodQuery { from: string; to: string; format?: Format; lang?: string }
@@ -66,7 +71,18 @@ export async function reportRoutes(app: FastifyInstance, context: AppContext): P
   const staff = requireRole('staff', database, context.config.adminTokenSha256);
   const errors = { 400: problemResponse, 401: problemResponse, 403: problemResponse, 422: problemResponse };
   const api = (summary: string, querystring: object) => ({ preHandler: staff, schema: { summary, tags: ['reports'], security: [{ bearer: [] }], querystring, response: errors } });
-  const pageOptions = (querystring: object) => ({ preHandler: staff, schema: { hide: true, querystring } });
+  // A browser opening a page sends no token (the console keeps it in sessionStorage): it gets the shell, whose
+  // script asks again with the token. With a token, the staff check and the report as before.
+  const pageGate = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers.authorization !== undefined) return staff(request, reply);
+    const name = request.routeOptions.url!.slice('/console/reports/'.length) as ReportName;
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', SHELL_CSP).header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'no-store').header('vary', 'accept-language, cookie, authorization')
+      .send(signInShell(localeOf(request as FastifyRequest<{ Querystring: { lang?: string } }>), name));
+  };
+  const pageOptions = (querystring: object) => ({ preHandler: pageGate, schema: { hide: true, querystring } });
+  app.get('/console/reports.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(REPORTS_SCRIPT));
   const routes = (name: ReportName, summary: string, querystring: object, handler: (request: FastifyRequest, reply: FastifyReply, as: 'api' | 'page') => Promise<unknown>) => {
     app.get(`/api/reports/${name}`, api(summary, querystring), (request, reply) => handler(request, reply, 'api'));
     app.get(`/console/reports/${name}`, pageOptions(querystring), (request, reply) => handler(request, reply, 'page'));

@@ -179,9 +179,20 @@ test('the pages render their figures in Indonesian and English', async () => {
 });
 
 test('reports answer staff tokens only, and refuse a bad or too long period with registered codes', async () => {
-  for (const url of [`/api/reports/changes-in-funds?${period()}`, '/api/reports/trial-balance', `/console/reports/changes-in-funds?${period()}`]) {
+  for (const url of [`/api/reports/changes-in-funds?${period()}`, '/api/reports/trial-balance']) {
     assert.equal((await t.app.inject({ url })).json().code, 'unauthorized');
   }
+  // A browser opening the page sends no token: it gets the shell (no figures) whose script asks again with the
+  // console's token; a wrong token on that second request is still refused.
+  const shell = await t.app.inject({ url: `/console/reports/changes-in-funds?${period()}&lang=id` });
+  assert.equal(shell.statusCode, 200);
+  assert.match(shell.body, /<script src="\/console\/reports.js"><\/script>/);
+  assert.match(shell.body, /Masuk ke konsol dahulu/);
+  assert.doesNotMatch(shell.body, /<table/);
+  assert.match(String(shell.headers['content-security-policy']), /script-src 'self'/);
+  assert.equal((await t.app.inject({ url: '/console/reports.js' })).statusCode, 200);
+  const wrong = await t.app.inject({ url: `/console/reports/changes-in-funds?${period()}`, headers: bearer('amanah_1_not-a-real-token') });
+  assert.equal(wrong.json().code, 'unauthorized');
   const refusals = [
     ['from=2026-02-01&to=2026-01-01', 400, 'validation_failed'],
     ['from=2000-01-01&to=2026-01-01', 422, 'report_period_too_long'],
