@@ -1,0 +1,80 @@
+// The reports as a charity's staff opens them in chromium: signed out, a report's page says to sign in to the
+// console; signed in there (the token kept in the tab's sessionStorage), the same page shows its figures,
+// formatted per locale, in Indonesian; axe finds no violation; the CSV link downloads with the token.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+let testDatabase: TestDatabase | undefined;
+let server: ServerProcess | undefined;
+let browser: LaunchedBrowser | undefined;
+let page: Page;
+const pageErrors: string[] = [];
+
+before(async () => {
+  testDatabase = process.env.DATABASE_URL?.startsWith('postgres') ? await createTestDatabase() : undefined;
+  server = await startServerProcess({ databaseUrl: testDatabase?.url, env: { AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0' } });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await testDatabase?.drop();
+});
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, string>> {
+  const response = await fetch(`${server!.url}${path}`, {
+    method, headers: { authorization: `Bearer ${server!.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as Record<string, string>;
+}
+
+async function assertAccessible(where: string): Promise<void> {
+  await page.evaluate(AXE_SOURCE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], where);
+}
+
+test('a report page asks to sign in, then shows the trial balance to the signed-in console in Indonesian', async () => {
+  const campaign = await api('POST', '/api/campaigns', { slug: 'reports-e2e', name: 'Zakat appeal', fund: 'zakat', currency: 'IDR', status: 'active' });
+  const donation = await api('POST', '/api/donations', { campaign_id: campaign.id, amount: '1250000', currency: 'IDR', donor_name: 'Siti' },
+    { 'idempotency-key': `reports-e2e-${process.pid}` });
+  await api('POST', `/api/donations/${donation.id}/approve`, {}, { 'idempotency-key': `reports-e2e-approve-${process.pid}` });
+
+  await page.goto(`${server!.url}/console/reports/trial-balance?lang=id`);
+  await page.waitForSelector('#report-signed-out:not([hidden])');
+  assert.match(await page.textContent('#report-signed-out') ?? '', /Masuk ke konsol dahulu/);
+  await assertAccessible('signed out');
+
+  await page.goto(`${server!.url}/console?lang=id`);
+  await page.waitForSelector('#sign-in:not([hidden])');
+  await page.fill('#token', server!.adminToken);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#content:not([hidden])');
+
+  await page.goto(`${server!.url}/console/reports/trial-balance?lang=id`);
+  await page.waitForSelector('main table');
+  assert.match(await page.textContent('main h1') ?? '', /Neraca saldo/i);
+  // Rp1.250.000 received on the API channel: a debit on its clearing account, in id-ID's grouping.
+  assert.match(await page.textContent('main') ?? '', /clearing:api[\s\S]*1\.250\.000/);
+  await assertAccessible('trial balance');
+
+  const download = page.waitForEvent('download');
+  await page.click('main a[href*="format=csv"]');
+  const file = await download;
+  assert.equal(file.suggestedFilename(), 'trial-balance.csv');
+  const csv = readFileSync((await file.path())!, 'utf8');
+  assert.match(csv, /^account,currency,debit,credit,balance\r\n/);
+  assert.match(csv, /clearing:api,IDR,1250000(\.00)?,/);
+  assert.deepEqual(pageErrors, []);
+});
