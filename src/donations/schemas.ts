@@ -1,4 +1,5 @@
 // JSON Schemas for donations: request validation and compiled response serialisation.
+import { cursorParameter, deprecatedCursorParameter, pageProperties } from '../http/pagination.ts';
 const donationProperties = {
   id: { type: 'string' },
   campaign_id: { type: 'string' },
@@ -87,16 +88,17 @@ export const listDonationsQuery = {
   properties: {
     status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'refunded'], description: 'Staff only; the public sees approved donations' },
     limit: { type: 'integer', minimum: 1, maximum: DONATION_PAGE_LIMIT_MAX, default: DONATION_PAGE_LIMIT_DEFAULT },
-    before: { type: 'string', pattern: '^[0-9]{1,19}$', description: 'next_cursor of the previous page' },
+    cursor: cursorParameter('^[0-9]{1,19}$'),
+    before: deprecatedCursorParameter('^[0-9]{1,19}$'),
   },
 } as const;
 
 export const donationPageSchema = {
   type: 'object',
-  required: ['donations', 'next_cursor'],
+  required: ['donations', 'next_cursor', 'has_more'],
   properties: {
     donations: { type: 'array', items: visibleDonationSchema },
-    next_cursor: { type: ['string', 'null'] },
+    ...pageProperties,
   },
 } as const;
 
