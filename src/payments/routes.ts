@@ -74,7 +74,7 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
     preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
     schema: {
       summary: "Give through a payment provider: a pending donation and the provider's payment, exactly once per Idempotency-Key", tags: ['payments'],
-      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+      headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
       body: checkoutBody,
       response: {
         200: { type: 'object', properties: { payment: paymentSchema, donation: { $ref: 'Donation#' } } },

@@ -79,7 +79,7 @@ async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<voi
     preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
     schema: {
       summary: 'Pay zakat: a pending donation to a campaign of the zakat fund, exactly once per Idempotency-Key', tags: ['zakat'],
-      headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+      headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
       body: payRequestBody,
       response: { 200: { $ref: 'Donation#' }, 201: { $ref: 'Donation#' }, 400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse },
     },
