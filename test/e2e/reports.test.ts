@@ -8,6 +8,9 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
+declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
+declare const document: unknown;
+
 const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 let testDatabase: TestDatabase | undefined;
