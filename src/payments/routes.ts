@@ -12,7 +12,7 @@ import { PROVIDER_NAMES, supportsCurrency, type ProviderName } from './amounts.t
 import { Checkout, paymentJson, type CheckoutInput } from './checkout.ts';
 import type { PaymentProvider } from './provider.ts';
 import { findPaymentById, recordRefusal } from './queries.ts';
-import { writeEventBatch, type ReceivedEvent } from './webhooks.ts';
+import { writeEventBatch, type EventOutcome, type ReceivedEvent } from './webhooks.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
 import { startSweep, sweepPayments } from './sweep.ts';
 import { CheckoutRateLimiter } from './rate-limit.ts';
@@ -61,6 +61,15 @@ const checkoutBody = {
     donor_name: { type: 'string', maxLength: 200, pattern: '^[^\\u0000]*$' },
     donor_email: { type: 'string', maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' },
     anonymous: { type: 'boolean' },
+  },
+} as const;
+
+/** What a provider is answered once its event is stored: what the event did (a duplicate changes nothing). */
+const webhookAnswerSchema = {
+  type: 'object', required: ['received', 'event_id', 'outcome'],
+  properties: {
+    received: { type: 'boolean' }, event_id: { type: 'string' },
+    outcome: { type: 'string', enum: ['duplicate', 'unknown_payment', 'applied', 'held', 'stale', 'no_change', 'partial_refund', 'partial_refund_held'] satisfies EventOutcome[] },
   },
 } as const;
 
@@ -138,7 +147,10 @@ async function webhookRoutes(scope: FastifyInstance, context: AppContext, provid
   scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
   for (const name of PROVIDER_NAMES) {
     scope.post<{ Body: Buffer }>(`/api/webhooks/${name}`, {
-      schema: { summary: `${name} notifications, verified on the raw body`, tags: ['payments'], response: { 401: problemResponse, 404: problemResponse } },
+      schema: {
+        summary: `${name} notifications, verified on the raw body`, tags: ['payments'],
+        response: { 200: webhookAnswerSchema, 401: problemResponse, 404: problemResponse, 422: problemResponse },
+      },
     }, async (request) => {
       const provider = providers.get(name);
       if (!provider) throw new AppError('payment_provider_not_configured', `provider "${name}" is not configured here`);

@@ -70,7 +70,9 @@ export async function reportRoutes(app: FastifyInstance, context: AppContext): P
   const { database } = context;
   const staff = requireRole('staff', database, context.config.adminTokenSha256);
   const errors = { 400: problemResponse, 401: problemResponse, 403: problemResponse, 422: problemResponse };
-  const api = (summary: string, querystring: object) => ({ preHandler: staff, schema: { summary, tags: ['reports'], security: [{ bearer: [] }], querystring, response: errors } });
+  // The figures' shape is in README (Reports); the document says only that a JSON object comes back.
+  const answer = { 200: { description: 'The report: a JSON object, or text/csv with format=csv', type: 'object', additionalProperties: true } };
+  const api = (summary: string, querystring: object) => ({ preHandler: staff, schema: { summary, tags: ['reports'], security: [{ bearer: [] }], querystring, response: { ...answer, ...errors } } });
   // A browser opening a page sends no token (the console keeps it in sessionStorage): it gets the shell, whose
   // script asks again with the token. With a token, the staff check and the report as before.
   const pageGate = async (request: FastifyRequest, reply: FastifyReply) => {

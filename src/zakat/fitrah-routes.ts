@@ -46,7 +46,7 @@ export async function fitrahRoutes(app: FastifyInstance, context: AppContext): P
       preValidation: async (request) => { checkIdempotencyKey(request.headers['idempotency-key']); },
       schema: {
         summary: `Pay ${kind}: a pending donation of the computed amount, exactly once per Idempotency-Key`, tags: ['zakat'],
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
+        headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', maxLength: 255 } } },
         body: payBody(kind),
         response: { 200: paymentSchema, 201: paymentSchema, 400: problemResponse, 404: problemResponse, 409: problemResponse, 422: problemResponse },
       },
