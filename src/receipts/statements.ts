@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/database.ts';
 import { formatAmount } from '../money/index.ts';
 import { csvRecord, UTF8_BOM } from '../exports/csv.ts';
-import { FUND_LABELS, figures, newDocument, pdfBytes, printable } from './document.ts';
+import { BODY_FONT, BOLD_FONT, FUND_LABELS, figures, inFont, newDocument, pdfBytes, type FontWeight } from './document.ts';
 
 /** Gifts one statement lists; past it the request is refused (a narrower range answers). ~100 PDF pages. */
 export const STATEMENT_GIFTS_MAX = 5_000;
@@ -112,31 +112,31 @@ export function statementJson(statement: Statement) {
 /** The statement as PDF, Indonesian and English; deterministic for the same statement and institution. */
 export async function statementPdf(statement: Statement, institution: { name: string; address: string; permit: string }): Promise<Buffer> {
   const doc = newDocument(`Laporan donasi / Giving statement ${statement.from} - ${statement.to}`, new Date(`${statement.to}T00:00:00Z`));
-  doc.font('Helvetica-Bold').fontSize(14).text(printable(institution.name));
-  doc.font('Helvetica').fontSize(9);
-  if (institution.address !== '') doc.text(printable(institution.address));
-  if (institution.permit !== '') doc.text(printable(`Izin / Permit: ${institution.permit}`));
-  doc.moveDown(1).font('Helvetica-Bold').fontSize(13).text('LAPORAN DONASI / GIVING STATEMENT');
-  doc.font('Helvetica').fontSize(10).text(printable(`Donatur / Donor: ${statement.donor_name || '-'}`));
+  doc.fontSize(14).text(inFont(doc, institution.name, 'bold'));
+  doc.fontSize(9);
+  if (institution.address !== '') doc.text(inFont(doc, institution.address));
+  if (institution.permit !== '') doc.text(inFont(doc, `Izin / Permit: ${institution.permit}`));
+  doc.moveDown(1).font(BOLD_FONT).fontSize(13).text('LAPORAN DONASI / GIVING STATEMENT');
+  doc.fontSize(10).text(inFont(doc, `Donatur / Donor: ${statement.donor_name || '-'}`));
+  doc.font(BODY_FONT);
   doc.text(`Periode / Period: ${statement.from} - ${statement.to}`).moveDown(0.8);
-  doc.font('Helvetica-Bold').fontSize(9);
+  doc.fontSize(9);
   const columns = [50, 115, 215, 385, 455];
-  const row = (values: string[]) => {
+  const row = (values: string[], weight: FontWeight = 'body') => {
     const y = doc.y;
-    values.forEach((value, index) => doc.text(printable(value), columns[index]!, y, { width: (columns[index + 1] ?? 545) - columns[index]! - 5, lineBreak: false, ellipsis: true }));
+    values.forEach((value, index) => doc.text(inFont(doc, value, weight), columns[index]!, y, { width: (columns[index + 1] ?? 545) - columns[index]! - 5, lineBreak: false, ellipsis: true }));
     doc.moveDown(0.4);
   };
-  row(['Tanggal / Date', 'No. bukti / Receipt', 'Program / Campaign', 'Dana / Fund', 'Jumlah / Amount']);
-  doc.font('Helvetica');
+  row(['Tanggal / Date', 'No. bukti / Receipt', 'Program / Campaign', 'Dana / Fund', 'Jumlah / Amount'], 'bold');
   for (const gift of statement.gifts) {
     const amount = figures(gift.amount_minor, gift.currency).id;
     row([gift.donated_on, gift.receipt_number ?? '-', gift.campaign_name, FUND_LABELS[gift.fund]?.id ?? gift.fund, gift.status === 'approved' ? amount : `${amount} (dikembalikan / refunded)`]);
   }
-  doc.moveDown(1).font('Helvetica-Bold').text('Jumlah per dana dan mata uang / Totals per fund and currency', 50);
-  doc.font('Helvetica');
+  doc.moveDown(1).font(BOLD_FONT).text('Jumlah per dana dan mata uang / Totals per fund and currency', 50);
+  doc.font(BODY_FONT);
   for (const total of statement.totals) {
     const label = FUND_LABELS[total.fund] ?? { id: total.fund, en: total.fund };
-    doc.text(printable(`${label.id} / ${label.en}, ${total.currency}: ${figures(total.amount_minor, total.currency).id} (${total.gifts})`), 50);
+    doc.text(inFont(doc, `${label.id} / ${label.en}, ${total.currency}: ${figures(total.amount_minor, total.currency).id} (${total.gifts})`), 50);
   }
   if (statement.totals.length === 0) doc.text('Tidak ada donasi / No gifts', 50);
   return pdfBytes(doc);
