@@ -31,6 +31,10 @@
 --   disbursement_payment (paid): debit reserved:<fund>, credit payout:bank, the amount.
 --   disbursement_release (an approved disbursement cancelled): debit reserved:<fund>, credit fund:<fund>.
 
+-- Migrations run in one transaction: 0011's opening entries leave deferred balance checks pending, and PostgreSQL
+-- refuses to ALTER a table with pending trigger events (55006). Run them now; the entries balance.
+set constraints all immediate;
+
 alter table ledger_entries drop constraint ledger_entries_kind_check;
 alter table ledger_entries add constraint ledger_entries_kind_check check (kind in (
   'opening', 'approval', 'import', 'refund', 'reversal',
@@ -43,6 +47,8 @@ alter table ledger_accounts add constraint ledger_accounts_check check (
   (kind in ('fund', 'reserved') and name in ('zakat', 'infak_sedekah', 'amil', 'non_halal', 'waqf', 'dskl'))
   or (kind = 'clearing' and name in ('api', 'import', 'manual'))
   or (kind = 'payout' and name = 'bank'));
+-- Back to their declared timing for what the rest of this transaction writes.
+set constraints ledger_entries_balance, ledger_lines_balance deferred;
 
 -- The eight asnaf of QS at-Taubah 9:60, the only recipients of zakat.
 create function distribution_asnaf() returns text[] language sql immutable parallel safe as $$
