@@ -61,7 +61,9 @@ describe('one owner per database folder', () => {
   before(async () => {
     const probe = await createTestDatabase();
     dataDirectory = mkdtempSync(join(tmpdir(), 'amanah-owner-'));
-    env = { ...process.env, LOG_LEVEL: 'silent', AMANAH_SEED_DEMO: 'false', AMANAH_ADMIN_TOKEN: undefined };
+    env = { ...process.env, LOG_LEVEL: 'silent', AMANAH_SEED_DEMO: 'false', AMANAH_ADMIN_TOKEN: undefined,
+      // No shedding: PGlite runs the server's queries on its own loop, and a loop blocked for a whole sample reads as Infinity.
+      AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0' };
     if (probe.url) {
       target = probe;
       env.DATABASE_URL = probe.url;

@@ -70,6 +70,9 @@ export async function startServerProcess(options: { databaseUrl?: string | undef
     ...process.env,
     PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', AMANAH_SEED_DEMO: 'false',
     AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN, DATABASE_URL: options.databaseUrl ?? 'memory://',
+    // No shedding on event-loop delay: on PGlite the server's own queries (the demo seed at start) hold the loop, and
+    // under-pressure reads a loop blocked for a whole sample as Infinity, which answered the test's first requests 503.
+    AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0',
     ...options.env,
   };
   const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], { cwd: join(import.meta.dirname, '../..'), env, stdio: ['ignore', 'pipe', 'pipe'] });

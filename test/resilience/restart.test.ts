@@ -29,10 +29,13 @@ test('serve survives immediate and fast restarts and a stop of several seconds u
   const cluster = await PrivatePostgres.start();
   // Started while PostgreSQL is down: it waits (logging each attempt) instead of exiting.
   await cluster.stopServer('fast');
-  const starting = startServe(cluster.url, 1, VERIFICATION_ENV);
-  await new Promise((resolve) => setTimeout(resolve, START_WAIT_MS));
-  await cluster.startServer();
-  const serve = await starting.catch(async (error: unknown) => { await cluster.destroy(); throw error; });
+  // The database is started once the server has said it waits (a fixed pause raced the server's own boot, which
+  // grew past it as the modules did), and after START_WAIT_MS more of waiting.
+  const serve = await startServe(cluster.url, 1, VERIFICATION_ENV, async (output) => {
+    await waitFor(() => /database unavailable at start/.test(output()), 'the server to find the database down', 60_000);
+    await new Promise((resolve) => setTimeout(resolve, START_WAIT_MS));
+    await cluster.startServer();
+  }).catch(async (error: unknown) => { await cluster.destroy(); throw error; });
   let load: WriteLoad | undefined;
   let stream: SseStream | undefined;
   try {

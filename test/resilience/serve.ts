@@ -33,7 +33,8 @@ export interface ServeProcess {
 }
 
 /** Starts `amanah serve` (with --workers N when asked) and resolves once it answers /healthz. */
-export async function startServe(databaseUrl: string, workers = 1, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+/** `whileStarting` runs once the child is spawned, before its health is polled (e.g. to start the database it waits for). */
+export async function startServe(databaseUrl: string, workers = 1, env: NodeJS.ProcessEnv = {}, whileStarting?: (output: () => string) => Promise<void>): Promise<ServeProcess> {
   const port = await freePort();
   const args = ['src/cli/main.ts', 'serve', ...(workers > 1 ? ['--workers', String(workers)] : [])];
   const child = spawn(NODE, args, { cwd: ROOT, env: { ...serveEnvironment(databaseUrl, port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,6 +51,7 @@ export async function startServe(databaseUrl: string, workers = 1, env: NodeJS.P
       await exitedPromise;
     },
   };
+  await whileStarting?.(() => output);
   for (const deadline = Date.now() + 60_000; ;) {
     if (exited !== undefined) throw new Error(`amanah serve exited (${exited}) at start:\n${output}`);
     try {
