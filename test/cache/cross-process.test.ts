@@ -20,7 +20,9 @@ const SERVER_READY_DEADLINE_MS = 30_000;
 const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 function serverEnvironment(url: string): Record<string, string> {
-  return { DATABASE_URL: url, LOG_LEVEL: 'warn', AMANAH_SEED_DEMO: 'false', AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN };
+  return { DATABASE_URL: url, LOG_LEVEL: 'warn', AMANAH_SEED_DEMO: 'false', AMANAH_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // No shedding on event-loop delay: a worker's loop held for a whole sample (its start) reads as Infinity and sheds.
+    AMANAH_SHED_EVENT_LOOP_DELAY_MS: '0' };
 }
 
 /** Reads `url` until `accept` holds for its JSON, or the deadline passes; returns the milliseconds it took. */
