@@ -2,8 +2,7 @@
 // address and permit are printed on every receipt (PER-6/PJ/2011: the institution that received the zakat) and
 // frozen into each one at issue: changing them later changes only receipts issued after.
 import { ConfigError } from '../config.ts';
-
-type Environment = Record<string, string | undefined>;
+import { integerSetting, mailFrom, smtpUrl, type Environment } from '../email/settings.ts';
 
 export interface ReceiptsConfig {
   /** The number's first part, `<prefix>/2026/000123`. */
@@ -23,14 +22,6 @@ export interface ReceiptsConfig {
   /** SMTP_URL and MAIL_FROM, read by the same rules as the portal's (src/portal/settings.ts): unset, no mail. */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
-}
-
-function integer(env: Environment, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^[0-9]+$/.test(raw) || value < min || value > max) throw new ConfigError(name, `an integer from ${min} to ${max}`, raw);
-  return value;
 }
 
 /** One printable line, no longer than `lengthMax` characters. */
@@ -60,21 +51,6 @@ function prefix(env: Environment): string {
   return raw;
 }
 
-function smtpUrl(env: Environment): string | undefined {
-  const raw = env.SMTP_URL;
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^smtps?:\/\/[^\s/?#]+/.test(raw)) throw new ConfigError('SMTP_URL', 'smtp://[user:password@]host:port or smtps://…, or nothing', '<hidden>');
-  return raw;
-}
-
-function mailFrom(env: Environment): string {
-  const raw = env.MAIL_FROM;
-  if (raw === undefined || raw === '') return 'amanah <no-reply@localhost>';
-  // A display name and an address, or an address: a newline (header injection) is refused here, once.
-  if (!/^[^\r\n<>]{0,100}<[^@\s<>]+@[^@\s<>]+>$|^[^@\s<>]+@[^@\s<>]+$/.test(raw)) throw new ConfigError('MAIL_FROM', 'an address, or "Name <address>"', raw);
-  return raw;
-}
-
 export function parseReceipts(env: Environment): ReceiptsConfig {
   return Object.freeze({
     prefix: prefix(env),
@@ -82,9 +58,9 @@ export function parseReceipts(env: Environment): ReceiptsConfig {
     institutionAddress: line(env, 'INSTITUTION_ADDRESS', '', 300),
     institutionPermit: line(env, 'INSTITUTION_PERMIT', '', 200),
     timeZone: timeZone(env),
-    issueIntervalMs: integer(env, 'RECEIPT_ISSUE_INTERVAL_MS', 1_000, 0, 3_600_000),
-    sendIntervalMs: integer(env, 'EMAIL_SEND_INTERVAL_MS', 5_000, 100, 3_600_000),
-    sendAttemptsMax: integer(env, 'EMAIL_ATTEMPTS_MAX', 8, 1, 100),
+    issueIntervalMs: integerSetting(env, 'RECEIPT_ISSUE_INTERVAL_MS', 1_000, 0, 3_600_000),
+    sendIntervalMs: integerSetting(env, 'EMAIL_SEND_INTERVAL_MS', 5_000, 100, 3_600_000),
+    sendAttemptsMax: integerSetting(env, 'EMAIL_ATTEMPTS_MAX', 8, 1, 100),
     smtpUrl: smtpUrl(env),
     mailFrom: mailFrom(env),
   });
