@@ -43,20 +43,21 @@ export function analyticsPage(campaign: CampaignRow, analytics: CampaignAnalytic
     ['Smallest', display(analytics.min, currency)], ['Largest', display(analytics.max, currency)],
     ['Donors', String(analytics.donors.unique)], ['Repeat donors', String(analytics.donors.repeat)],
   ];
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${campaign.name} · analytics · amanah</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#111;background:#fafafa}
 dl{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem}dl div{background:#fff;border:1px solid #ccc;border-radius:.4rem;padding:.5rem}
 dt{color:#444;font-size:.85rem}dd{margin:0;font-weight:bold}figure{margin:1.5rem 0;background:#fff;border:1px solid #ccc;border-radius:.4rem;padding:.5rem}
 svg{width:100%;height:auto}rect{fill:#2b6cb0}rect:hover{fill:#1a4971}.axis{font-size:11px;fill:#444}.base{stroke:#888}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}a{color:#0645ad}</style></head>
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:start}a{color:#0645ad}
+@media (prefers-color-scheme:dark){body{color:#eee;background:#121212}dl div,figure{background:#1e1e1e;border-color:#555}dt,.axis{color:#ccc;fill:#ccc}rect{fill:#63a4e8}rect:hover{fill:#9cc7f2}td,th{border-color:#444}a{color:#8ab4f8}}</style></head>
 <body><header><p><a href="/">amanah</a> · <a href="${jsonUrl}">JSON</a></p>
-<h1>${campaign.name}</h1><p>${campaign.fund} · ${currency} · approved donations${analytics.from ? ` from ${analytics.from}` : ''}${analytics.to ? ` until ${analytics.to}` : ''} · times in ${analytics.time_zone}</p></header>
+<h1 dir="auto">${campaign.name}</h1><p>${campaign.fund} · ${currency} · approved donations${analytics.from ? ` from ${analytics.from}` : ''}${analytics.to ? ` until ${analytics.to}` : ''} · times in ${analytics.time_zone}</p></header>
 <main><dl>${figures.map(([name, value]) => html`<div><dt>${name}</dt><dd>${value}</dd></div>`)}</dl>
 ${barChart('Donations per day', `total given each day, last ${analytics.daily.length} days with donations`, seriesBars(analytics.daily, currency), maxOf(analytics.daily, currency))}
 ${barChart('Donations per hour', `total given each hour, last ${analytics.hourly.length} hours with donations`, seriesBars(analytics.hourly, currency), maxOf(analytics.hourly, currency))}
 ${barChart('Distribution of amounts', 'number of donations in each amount range (logarithmic 1-2-5 ranges)', histogramBars, `${mostInBucket} donations`)}
 <h2>Largest donations</h2>
 ${analytics.largest.length === 0 ? html`<p>None yet.</p>` : html`<table><tr><th>Amount</th><th>Donor</th><th>When</th></tr>
-${analytics.largest.map((row) => html`<tr><td>${display(row.amount, currency)}</td><td>${row.donor_name ?? 'Anonymous'}</td><td>${row.donated_at}</td></tr>`)}</table>`}
+${analytics.largest.map((row) => html`<tr><td>${display(row.amount, currency)}</td><td><bdi>${row.donor_name ?? 'Anonymous'}</bdi></td><td>${row.donated_at}</td></tr>`)}</table>`}
 </main></body></html>`.text;
 }

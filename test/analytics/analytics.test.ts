@@ -192,4 +192,16 @@ describe('analytics', () => {
     assert.ok(page.body.includes('href="/api/campaigns/iftar/analytics?tz=Asia/Jakarta"'));
     assert.equal((await t.app.inject('/campaigns/nope/analytics')).statusCode, 404);
   });
+
+  test('the analytics page names its language, follows the system dark mode and isolates names of either direction', async () => {
+    // An Arabic or Hebrew name must not reorder the text around it, and dark mode comes from the system setting.
+    const english = await t.app.inject({ url: '/campaigns/iftar/analytics', headers: { 'accept-language': 'en-GB,en;q=0.8' } });
+    assert.match(english.body, /<html lang="en">/);
+    assert.match(english.body, /<h1 dir="auto">/);
+    assert.match(english.body, /<td><bdi>/);
+    assert.match(english.body, /@media \(prefers-color-scheme:dark\)/);
+    assert.match(english.body, /<meta name="color-scheme" content="light dark">/);
+    const indonesian = await t.app.inject({ url: '/campaigns/iftar/analytics', headers: { 'accept-language': 'id' } });
+    assert.match(indonesian.body, /<html lang="id">/);
+  });
 });
