@@ -1,7 +1,8 @@
-// The donor's page gives through a plain form (no script): Indonesian or English by Accept-Language or the
+// The donor's page gives through a plain form (no script needed): Indonesian or English by Accept-Language or the
 // switch, presets in the campaign's currency, only the providers that charge it; a submit is one checkout (a
 // repeat of the same page is the same payment) and a 303 to the provider's pay page; the return page refreshes
-// until the webhook lands, then says so. Campaign text is escaped.
+// (without script) until the webhook lands, then says so. Campaign text is escaped. Both pages load /give.js,
+// which the CSP allows from this origin only, and carry what it needs to keep them live.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -50,7 +51,25 @@ describe('donor page /give/:slug', () => {
     assert.match(english.body, /Continue to payment/);
     const usd = await app.inject('/give/wells');
     assert.doesNotMatch(usd.body, /value="midtrans"/);
-    assert.match(usd.headers['content-security-policy'] as string, /default-src 'none'/);
+    assert.match(usd.headers['content-security-policy'] as string, /default-src 'none'; script-src 'self'; connect-src 'self';/);
+    assert.doesNotMatch(usd.headers['content-security-policy'] as string, /script-src[^;]*unsafe-inline/);
+    assert.match(indonesian.body, /<script src="\/give\.js" defer><\/script>/);
+    assert.match(indonesian.body, /data-give="campaign" data-campaign-id="\d+" data-currency="IDR" data-exponent="2" data-locale="id-ID"/);
+    assert.match(indonesian.body, /<progress data-field="bar" max="100000000" value="0"/);
+    assert.match(indonesian.body, /<span data-field="donors">0 donatur<\/span>/);
+    assert.match(english.body, /<span data-field="donors">0 donors<\/span>/);
+    assert.match(indonesian.body, /aria-live="polite" data-field="announcer"/);
+  });
+
+  test('/give.js is served as a script, revalidated by its ETag', async () => {
+    const script = await app.inject('/give.js');
+    assert.equal(script.statusCode, 200);
+    assert.match(script.headers['content-type'] as string, /^text\/javascript/);
+    assert.equal(script.headers['x-content-type-options'], 'nosniff');
+    assert.match(script.body, /\/api\/live/);
+    assert.match(script.body, /\/api\/payments\//);
+    const again = await app.inject({ url: '/give.js', headers: { 'if-none-match': script.headers.etag as string } });
+    assert.equal(again.statusCode, 304);
   });
 
   test('a submit is one checkout and a 303 to the pay page; the same page submitted again is the same payment', async () => {
@@ -77,8 +96,11 @@ describe('donor page /give/:slug', () => {
     const created = await app.inject({ method: 'POST', url: '/api/checkout', headers: { 'idempotency-key': 'return-page' }, payload: { campaign_id: 'sumur', amount: '50000', provider: 'xendit' } });
     const { payment, donation } = created.json();
     const waiting = await app.inject({ url: `/give/return/${payment.id}`, headers: { 'accept-language': 'en' } });
-    assert.match(waiting.body, /http-equiv="refresh"/);
+    // The refresh is for browsers without script; give.js polls instead where it runs.
+    assert.match(waiting.body, /<noscript><meta http-equiv="refresh" content="3"><\/noscript>/);
     assert.match(waiting.body, /Waiting for the payment/);
+    assert.match(waiting.body, new RegExp(`data-give="return" data-payment-id="${payment.id}" data-status="open"`));
+    assert.match(waiting.body, /data-texts="\{&quot;paid&quot;:&quot;Thank you/);
     const invoice = [...gateway.xendit.values()].find((item) => item.external_id === `amanah-${donation.id}`)!;
     assert.equal((await gateway.sendXendit({ ...invoice, status: 'PAID' })).status, 200);
     const done = await app.inject({ url: `/give/return/${payment.id}`, headers: { 'accept-language': 'id' } });
