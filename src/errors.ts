@@ -56,7 +56,7 @@ export const ErrorCodes = {
   nik_taken: { status: 409, title: 'A mustahik with this NIK is already registered' },
   disbursement_status_conflict: { status: 409, title: 'The disbursement is not in a status that allows this' },
   disbursement_maker_is_checker: { status: 409, title: 'The requester of a disbursement cannot approve or reject it' },
-  fund_balance_insufficient: { status: 409, title: 'The fund\'s available balance does not cover the disbursement' },
+  fund_balance_insufficient: { status: 409, title: 'The fund\'s available balance does not cover this movement' },
   campaign_currency_locked: { status: 409, title: 'The currency cannot change once the campaign has donations' },
   profiler_busy: { status: 409, title: 'A profile or heap snapshot is already being taken' },
   request_timeout: { status: 408, title: 'The request did not arrive in time' },

@@ -7,7 +7,8 @@ import { SqlState, sqlState } from '../db/sqlstate.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { CHANGES_CHANNEL, ChangeSet, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
-import { changeStatusReturning, lockCampaignsOfDonations, findDonation, findDonationsByIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
+import { assertFundsCover } from '../ledger/queries.ts';
+import { changeStatusReturning, lockCampaignsOfDonations, findDonation, findDonationsByIds, refundEntryIds, type DonationRow, type DonationSource, type DonationStatus } from './queries.ts';
 import { receiveDonation, type DonationInput, type IntakeResult } from './intake.ts';
 import { applyPartialRefund } from './partial-refund.ts';
 import { isKeyTaken, keysOfGroup, planKeys, refuseTakenKey, replayOf, storedChanges } from './transition-keys.ts';
@@ -113,6 +114,16 @@ export interface TransitionRequest {
   refundedTotalMinor?: bigint | undefined;
   /** 'expired' for a late payment: an approval of a donation whose checkout expired (payments/webhooks.ts). */
   from?: 'expired' | undefined;
+  /**
+   * A refund the payment provider reports as done (payments/webhooks.ts): the money has already left, so it is
+   * posted even when it takes the fund below zero. Any other refund is refused fund_balance_insufficient then.
+   */
+  reportedByProvider?: boolean | undefined;
+}
+
+/** A refund amanah decides (not one a provider reports as done) must not take a fund below zero (issue 13). */
+function checksFunds(request: TransitionRequest): boolean {
+  return request.to === 'refunded' && request.reportedByProvider !== true;
 }
 
 /** The status a change may leave: ALLOWED_FROM, or 'expired' for a late payment's approval (the only other). */
@@ -130,7 +141,7 @@ async function writeWithPartialRefunds(db: Database, feed: ChangeFeed, requests:
   for (const request of requests) {
     if (!isPartial(request)) { results.push(answers[next++]!); continue; }
     results.push(isDatabaseId(request.id)
-      ? await applyPartialRefund(db, feed, { id: request.id, actor: request.actor, reason: request.reason, refundedTotalMinor: request.refundedTotalMinor! })
+      ? await applyPartialRefund(db, feed, { id: request.id, actor: request.actor, reason: request.reason, refundedTotalMinor: request.refundedTotalMinor!, reportedByProvider: request.reportedByProvider })
       : new AppError('donation_not_found', `no donation with id "${request.id}"`));
   }
   return results;
@@ -154,17 +165,19 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   requests.forEach((request, index) => {
     // A missing donation simply does not change; it is told apart from a 409 by the read of the rest below.
     if (!isDatabaseId(request.id) || plan.early.has(index) || plan.followers.has(index)) return;
-    const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}\u0000${fromOf(request)}`;
+    const group = `${request.to}\u0000${request.actor}\u0000${request.reason ?? ''}\u0000${fromOf(request)}\u0000${checksFunds(request)}`;
     groups.set(group, [...(groups.get(group) ?? []), index]);
   });
   const winners = new Set<number>();
   const changedRows = new Map<string, DonationRow>();
   const changes = new ChangeSet();
   const notice = { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX };
+  const refundedChecked: bigint[] = [];
   const applyGroups = async (tx: Queryable) => {
     for (const indices of groups.values()) {
       const { to, actor, reason } = requests[indices[0]!]!;
       const changed = await changeStatusReturning(tx, { ids: [...new Set(indices.map((index) => BigInt(requests[index]!.id)))], from: fromOf(requests[indices[0]!]!), to, actor, reason, keys: keysOfGroup(requests, indices, plan), notice, audit: auditOf(actor, to) });
+      if (checksFunds(requests[indices[0]!]!)) refundedChecked.push(...changed.map((row) => row.id));
       for (const row of changed) {
         const id = String(row.id);
         changedRows.set(id, row);
@@ -175,12 +188,19 @@ export async function writeTransitionBatch(db: Database, feed: ChangeFeed, reque
   };
   // One group (the usual batch: one staff member approving) is one statement in autocommit, notice included:
   // one round trip holding the campaign locks instead of BEGIN, change, NOTIFY, COMMIT (LOCK ORDER in queries.ts).
+  // A refund that must not overdraw its fund (issue 13) runs in a transaction even alone: its refund entries'
+  // fund accounts are read after the posting, still under the campaign locks that disbursement approvals take
+  // first too, and a shortfall throws, so the transaction rolls back with nothing of the batch written. Refunds are
+  // rare: the BEGIN, lock, two reads and COMMIT this adds to them cost nothing that matters.
+  const checking = [...groups.values()].some((indices) => checksFunds(requests[indices[0]!]!));
   const lockingFirst = async (tx: Queryable) => {
     await lockCampaignsOfDonations(tx, [...groups.values()].flat().map((index) => BigInt(requests[index]!.id)));
     await applyGroups(tx);
+    if (refundedChecked.length > 0) await assertFundsCover(tx, await refundEntryIds(tx, refundedChecked), 'refund');
   };
-  const applied = groups.size === 1 ? applyGroups(db) : groups.size > 1 ? db.transaction(lockingFirst) : Promise.resolve();
-  const overflow = await applied.then(() => undefined, (error: unknown) => (isKeyTaken(error) ? refuseTakenKey(error, requests) : refuseOverflow(error, requests)));
+  const applied = groups.size === 1 && !checking ? applyGroups(db) : groups.size >= 1 ? db.transaction(lockingFirst) : Promise.resolve();
+  const overflow = await applied.then(() => undefined, (error: unknown) => (
+    isKeyTaken(error) ? refuseTakenKey(error, requests) : isShortfall(error) ? refuseShortfall(error, requests) : refuseOverflow(error, requests)));
   if (overflow) return overflow;
   if (!changes.empty) feed.emitLocal(changes.toEvent(feed.origin));
   // The statement answered with what it changed; only the rest (404, 409, replays) are read, usually none.
@@ -214,6 +234,20 @@ function refuseOverflow(error: unknown, requests: readonly TransitionRequest[]):
   if (sqlState(error) !== SqlState.NUMERIC_VALUE_OUT_OF_RANGE || requests.length !== 1) throw error;
   const { id, to } = requests[0]!;
   return [new AppError('total_overflow', `donation ${id} cannot become ${to}: its campaign's totals would pass the largest amount a total holds (${AMOUNT_MINOR_MAX} minor units)`, { field: 'id' })];
+}
+
+function isShortfall(error: unknown): error is AppError {
+  return error instanceof AppError && error.code === 'fund_balance_insufficient';
+}
+
+/**
+ * A refund that would take its fund below zero rolled the whole transaction back. As with refuseOverflow, a batch
+ * of one is answered with the refusal (409 fund_balance_insufficient); a larger batch is thrown again, so the
+ * group committer writes each request alone and only the refund that does not fit is refused.
+ */
+function refuseShortfall(error: AppError, requests: readonly TransitionRequest[]): AppError[] {
+  if (requests.length !== 1) throw error;
+  return [error];
 }
 
 /** Moves one donation to `to` if it is in the status that allows it; the loser of a race gets 409. */

@@ -11,9 +11,9 @@
 import { AppError } from '../errors.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { CHANGES_CHANNEL, IDS_PER_NOTIFICATION_MAX, type ChangeFeed } from '../events/changes.ts';
-import { ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
+import { assertFundsCover, ENTRY_ID_SEQUENCE, postingCtes } from '../ledger/queries.ts';
 import { amilShareMinor } from '../ledger/logic.ts';
-import { changeStatusReturning, DONATION_COLUMNS, lockCampaignsOfDonations, type DonationRow } from './queries.ts';
+import { changeStatusReturning, DONATION_COLUMNS, lockCampaignsOfDonations, refundEntryIds, type DonationRow } from './queries.ts';
 
 export interface PartialRefundRequest {
   id: string;
@@ -21,6 +21,8 @@ export interface PartialRefundRequest {
   reason: string | null;
   /** The provider's total refunded of this donation so far, in the donation's minor units (> 0). */
   refundedTotalMinor: bigint;
+  /** Reported as done by the payment provider: posted even when it takes the fund below zero (TransitionRequest). */
+  reportedByProvider?: boolean | undefined;
 }
 
 interface LockedDonation extends DonationRow { refunded_minor: bigint; rate_bp: number | null }
@@ -32,8 +34,9 @@ export function shareReversed(amountMinor: bigint, rateBp: number, before: bigin
 
 /**
  * Applies one partial (or, at the amount, full) refund; answers the donation as it now is, 404, or 409 when it
- * is not approved. Its own transaction: refunds are rare, so the committer's batching is not needed here, and
- * the donation row is read under lock so two refunds of one donation are applied one after the other.
+ * is not approved, or (unless the provider reports it done) 409 fund_balance_insufficient when it would take the
+ * fund below zero, nothing written. Its own transaction: refunds are rare, so the committer's batching is not
+ * needed here, and the donation row is read under lock so two refunds of one donation are applied one after the other.
  */
 export async function applyPartialRefund(db: Database, feed: ChangeFeed, request: PartialRefundRequest): Promise<DonationRow | AppError> {
   const id = BigInt(request.id);
@@ -52,11 +55,17 @@ export async function applyPartialRefund(db: Database, feed: ChangeFeed, request
     }
     if (request.refundedTotalMinor >= row.amount_minor) {
       const [changed] = await changeStatusReturning(tx, { ids: [id], from: 'approved', to: 'refunded', actor: request.actor, reason: request.reason, notice });
+      if (request.reportedByProvider !== true) await assertFundsCover(tx, await refundEntryIds(tx, [id]), 'refund');
       return { row: changed!, moved: true };
     }
     if (request.refundedTotalMinor <= refundedMinor) return { row, moved: false };
-    await reversePart(tx, locked, request, notice);
+    const entryId = await reversePart(tx, locked, request, notice);
+    // Thrown, not returned: the reversal is already posted in this transaction and must roll back (issue 13).
+    if (request.reportedByProvider !== true) await assertFundsCover(tx, [entryId], 'refund');
     return { row: { ...row, updated_at: new Date() }, moved: true };
+  }).catch((error: unknown) => {
+    if (error instanceof AppError && error.code === 'fund_balance_insufficient') return error;
+    throw error;
   });
   if (outcome instanceof AppError) return outcome;
   if (outcome.moved) feed.emitLocal({ campaignIds: [String(outcome.row.campaign_id)], donationIds: [String(outcome.row.id)], origin: feed.origin });
@@ -64,16 +73,16 @@ export async function applyPartialRefund(db: Database, feed: ChangeFeed, request
 }
 
 /**
- * One statement: the refund entry for the difference (balanced: postingCtes with sign (-1): a bare -1 after postingCtes' own minus would read as a comment), the donation's
+ * One statement, answering the entry's id: the refund entry for the difference (balanced: postingCtes with sign (-1): a bare -1 after postingCtes' own minus would read as a comment), the donation's
  * refunded_minor, the campaign's total, the history (approved → approved, the reason naming the amounts), the
  * donation_refunds row naming the entry, and the change notice for other processes.
  */
-async function reversePart(tx: Queryable, row: LockedDonation, request: PartialRefundRequest, notice: { channel: string; origin: string }): Promise<void> {
+async function reversePart(tx: Queryable, row: LockedDonation, request: PartialRefundRequest, notice: { channel: string; origin: string }): Promise<bigint> {
   const part = request.refundedTotalMinor - row.refunded_minor;
   const rate = row.rate_bp ?? 0;
   const share = shareReversed(row.amount_minor, rate, row.refunded_minor, request.refundedTotalMinor);
   const reason = `${request.reason ?? 'partial refund'}: ${part} reversed, ${request.refundedTotalMinor} of ${row.amount_minor} refunded in all (minor units)`.slice(0, 1000);
-  await tx.query(
+  const { rows } = await tx.query<{ entry_id: bigint }>(
     `with ledger_rows as materialized (
        select nextval(${ENTRY_ID_SEQUENCE}) as entry_id, $2::bigint as campaign_id, $3::text as channel,
               $4::bigint as amount_minor, $5::bigint as share_minor, $6::int as rate_bp,
@@ -92,7 +101,8 @@ async function reversePart(tx: Queryable, row: LockedDonation, request: PartialR
        select $1, entry_id, $4, $5, $7, $8 from ledger_rows)
      , notice as materialized (
        select pg_notify($10, json_build_object('campaignIds', json_build_array($2::text), 'donationIds', json_build_array($1::text), 'origin', $11::text)::text))
-     select (select count(*) from notice) as notices, (select count(*) from ledger_entry) as entries`,
+     select (select count(*) from notice) as notices, (select count(*) from ledger_entry) as entries, (select entry_id from ledger_rows) as entry_id`,
     [row.id, row.campaign_id, row.source, part, share, rate, request.refundedTotalMinor, request.actor, reason, notice.channel, notice.origin],
   );
+  return rows[0]!.entry_id;
 }

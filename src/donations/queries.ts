@@ -307,6 +307,14 @@ export async function lockCampaignsOfDonations(db: Queryable, donationIds: reado
       order by c.id for no key update of c`, [donationIds]);
 }
 
+/** The refund entries these donations name (a full refund's; a partial one's is in donation_refunds). */
+export async function refundEntryIds(db: Queryable, donationIds: readonly bigint[]): Promise<bigint[]> {
+  if (donationIds.length === 0) return [];
+  const { rows } = await db.query<{ refund_entry_id: bigint }>(
+    'select refund_entry_id from donations where id = any($1::bigint[]) and refund_entry_id is not null', [donationIds]);
+  return rows.map((row) => row.refund_entry_id);
+}
+
 /** +1 when a change adds to the approved totals, -1 when it takes away, 0 when they do not move. */
 export function totalsDirection(from: DonationStatus, to: DonationStatus): -1n | 0n | 1n {
   if (to === 'approved' && from !== 'approved') return 1n;

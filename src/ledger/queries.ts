@@ -3,6 +3,7 @@
 // posts its entry in the same round trip and transaction; the direct COPY import path, which has no such
 // statement, posts with postReceipts below. The database refuses an entry that does not balance (a deferred
 // trigger at commit) and any change to a written entry or line.
+import { AppError } from '../errors.ts';
 import type { Queryable } from '../db/database.ts';
 import { assertBalanced, type LedgerFund, type LineInput } from './logic.ts';
 
@@ -70,6 +71,52 @@ export function postingCtes(sql: PostingSql): string {
    where i.amount_minor <> 0
    order by i.entry_id, i.position, i.name
 )`;
+}
+
+/** A fund account an entry took money from and left below zero (issue 13). */
+export interface FundShortfall {
+  account_id: bigint;
+  campaign_id: bigint;
+  fund: string;
+  currency: string;
+  /** The account's available balance before these entries, in minor units. */
+  available_minor: bigint;
+  /** What these entries took from it, in minor units (> 0). */
+  amount_minor: bigint;
+}
+
+/**
+ * The fund accounts these entries debited that are now below zero. The available balance is the one
+ * approveDisbursement checks (src/distribution/queries.ts): -balance_minor of the campaign's fund:<fund> account in
+ * the entry's currency, reservations already moved out to reserved:<fund> (migration 0016). That check sits in
+ * the WHERE of its one-statement approval, so it cannot call this; a refund posts through the shared postingCtes
+ * instead and reads its accounts after, in the same transaction and under the same campaign lock (LOCK ORDER in
+ * donations/queries.ts), so no disbursement can move them between the posting and this read. Reading the entry's
+ * own lines covers every fund it takes from: the donation's fund and, for the amil share, fund:amil.
+ */
+export async function fundShortfalls(db: Queryable, entryIds: readonly bigint[]): Promise<FundShortfall[]> {
+  if (entryIds.length === 0) return [];
+  const { rows } = await db.query<FundShortfall>(
+    `select a.id as account_id, a.campaign_id, a.name as fund, a.currency,
+            (-(a.balance_minor - sum(l.amount_minor)))::bigint as available_minor, sum(l.amount_minor)::bigint as amount_minor
+       from ledger_lines l join ledger_accounts a on a.id = l.account_id
+      where l.entry_id = any($1::bigint[]) and a.kind = 'fund' and a.balance_minor > 0
+      group by a.id, a.campaign_id, a.name, a.currency, a.balance_minor
+     having sum(l.amount_minor) > 0
+      order by a.id`, [entryIds]);
+  return rows;
+}
+
+/**
+ * Throws fund_balance_insufficient when these entries (just posted, in the caller's transaction) left a fund
+ * account below zero, so that the transaction rolls back and nothing of the movement is written.
+ */
+export async function assertFundsCover(db: Queryable, entryIds: readonly bigint[], movement: string): Promise<void> {
+  const [shortfall] = await fundShortfalls(db, entryIds);
+  if (shortfall === undefined) return;
+  throw new AppError('fund_balance_insufficient',
+    `the campaign's ${shortfall.fund} fund cannot cover this ${movement}: ${shortfall.available_minor} available, it takes ${shortfall.amount_minor} (${shortfall.currency} minor units)`,
+    { available_minor: String(shortfall.available_minor), amount_minor: String(shortfall.amount_minor), fund: shortfall.fund, campaign_id: String(shortfall.campaign_id) });
 }
 
 /** `count` fresh entry ids, for a posting whose donations must name their entry before it is written. */

@@ -76,19 +76,26 @@ export async function settleDonation(context: AppContext, payment: PaymentRow): 
   const late = payment.status === 'paid' && payment.donation_status === 'expired';
   const target = late ? { to: 'approved' as const, from: 'expired' as const } : DONATION_TARGET[payment.status];
   const actor = `payment:${payment.provider}`;
+  // A refund the provider reports is already done: the money has left at the provider. It is posted even when the
+  // fund was disbursed meanwhile and goes below zero (issue 13), rather than refused as a staff refund is: refusing
+  // or holding it would leave the donation approved and the fund showing money that is no longer there, which
+  // the next disbursement could spend again, and answering the webhook with an error would only make the
+  // provider redeliver it. The books show the deficit: the fund's account below zero, the checks of every later
+  // disbursement refusing it until staff cover it, and `amanah verify` naming the account (fund_negative).
   try {
     if (target && payment.donation_status === target.from) {
       await context.transitions.submit({
         // No Idempotency-Key: the change itself is once-only (only a pending donation can be approved or rejected,
         // only an approved one refunded), and a key would cost the committer a lookup round trip per batch.
         id: String(payment.donation_id), to: target.to, actor, reason: historyReason(payment), ...(late ? { from: 'expired' as const } : {}),
+        ...(target.to === 'refunded' ? { reportedByProvider: true } : {}),
       });
     }
     // A partial refund names the provider's total refunded: applying it again (a redelivery, a crash before the
     // donation moved) reverses nothing more, so it is simply sent again until the donation has it.
     const refundedMinor = payment.status === 'paid' && payment.refunded_units > 0n ? minorFromProvider(payment.provider, payment.refunded_units, payment.currency) : undefined;
     if (refundedMinor !== undefined && refundedMinor > 0n && (payment.donation_status === 'approved' || target?.to === 'approved')) {
-      await context.transitions.submit({ id: String(payment.donation_id), to: 'refunded', actor, reason: `partial refund at ${payment.provider}`, refundedTotalMinor: refundedMinor });
+      await context.transitions.submit({ id: String(payment.donation_id), to: 'refunded', actor, reason: `partial refund at ${payment.provider}`, refundedTotalMinor: refundedMinor, reportedByProvider: true });
     }
   } catch (error) {
     // Staff moved the donation first (a manual rejection): the payment's status says what the provider did.

@@ -1,6 +1,7 @@
 // The ledger under the money movements: approvals (one entry per batch per campaign, each donation naming it),
 // refunds (the reversal, amil share included), the amil share rate set by an admin under its legal cap, and
-// what the database itself refuses (an unbalanced entry, a changed entry); verify agrees throughout.
+// what the database itself refuses (an unbalanced entry, a changed entry), a refund refused when its fund was
+// disbursed meanwhile (issue 13); verify agrees throughout.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, createCampaign, createTestApp, donate, type TestApp } from '../helpers/app.ts';
@@ -9,6 +10,9 @@ import { findLedgerProblems } from '../../src/ledger/verify.ts';
 import { postEntry, reverseEntry } from '../../src/ledger/queries.ts';
 import { ChangeFeed } from '../../src/events/changes.ts';
 import { writeTransitionBatch } from '../../src/donations/donations.ts';
+import { applyPartialRefund } from '../../src/donations/partial-refund.ts';
+import { GroupCommitter } from '../../src/donations/group-commit.ts';
+import { AppError } from '../../src/errors.ts';
 
 describe('ledger postings', () => {
   let t: TestApp;
@@ -134,6 +138,77 @@ describe('ledger postings', () => {
     const problems = await findLedgerProblems(t.database);
     assert.deepEqual(problems.map((problem) => problem.check), ['campaign_postings'], 'the campaign total no longer equals its postings');
     await reverseEntry(t.database, reversal!, 'undo the test correction');
+    assert.deepEqual(await findLedgerProblems(t.database), []);
+  });
+
+  test('a refund that would take the fund below zero after a disbursement is refused with nothing written; one that fits is posted (issue 13)', async () => {
+    // Proves the available-balance check of refunds alone, in a batch and partial, and that a refund the provider reports is posted anyway.
+    assert.equal((await setRate('zakat', '12.5')).statusCode, 200);
+    const campaign = await createCampaign(t, { slug: 'refund-after-disbursement', fund: 'zakat', currency: 'IDR' });
+    const campaignId = BigInt(campaign.id!);
+    const [big, small, last] = [await pending('refund-after-disbursement', '100.00'), await pending('refund-after-disbursement', '8.00'), await pending('refund-after-disbursement', '4.00')];
+    const feed = new ChangeFeed();
+    const approved = await writeTransitionBatch(t.database, feed, [big!, small!, last!].map((id) => ({ id, to: 'approved' as const, actor: 'test', reason: null })));
+    assert.ok(approved.every((outcome) => !(outcome instanceof Error)), String(approved));
+    const available = async () => -(await t.database.query<{ balance_minor: bigint }>(
+      `select balance_minor from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = 'zakat' and currency = 'IDR'`, [campaignId])).rows[0]!.balance_minor;
+    // Received 112.00, amil shares 12.50 + 1.00 + 0.50: 98.00 available. A disbursement of 90.00 approved leaves 8.00.
+    assert.equal(await available(), 9800n);
+    const post = (url: string, payload: Record<string, unknown>, token = t.staffToken) => t.app.inject({ method: 'POST', url, headers: bearer(token), payload });
+    const program = await post('/api/distribution/programs', { name: 'Food aid', fund: 'zakat', asnaf: ['fakir'] });
+    const who = await post('/api/distribution/mustahik', { kind: 'institution', name: 'Panti Asuhan', asnaf: ['fakir'], region: 'DKI Jakarta', verification: 'verified' });
+    const made = await post('/api/distribution/disbursements', { program_id: program.json().id, mustahik_id: who.json().id, campaign_id: campaign.id, asnaf: 'fakir', amount: '90' });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal((await post(`/api/distribution/disbursements/${made.json().id}/approve`, {}, t.adminToken)).statusCode, 200);
+    assert.equal(await available(), 800n);
+
+    const snapshot = async () => ({
+      campaign: (await t.database.query('select raised_minor, donation_count, donor_count from campaigns where id = $1', [campaignId])).rows,
+      accounts: (await t.database.query('select kind, name, currency, balance_minor from ledger_accounts where campaign_id = $1 order by kind, name', [campaignId])).rows,
+      entries: (await t.database.query('select count(*)::int as n from ledger_entries where campaign_id = $1', [campaignId])).rows,
+      history: (await t.database.query('select count(*)::int as n from donation_status_changes where donation_id = any($1::bigint[])', [[big, small, last]])).rows,
+      refunds: (await t.database.query('select count(*)::int as n from donation_refunds where donation_id = $1', [big])).rows,
+    });
+    const unchanged = await snapshot();
+    // 100.00 less its 12.50 amil share would take 87.50 from the zakat fund's 8.00.
+    const refused = await post(`/api/donations/${big}/refund`, { reason: 'the donor asked' });
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.equal(refused.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(refused.json().code, 'fund_balance_insufficient');
+    assert.equal(refused.json().title, "The fund's available balance does not cover this movement");
+    assert.equal(refused.json().available_minor, '800');
+    assert.equal(refused.json().amount_minor, '8750');
+    assert.equal((await t.app.inject({ url: `/api/donations/${big}`, headers: bearer(t.staffToken) })).json().status, 'approved');
+    assert.deepEqual(await snapshot(), unchanged, 'totals, ledger and history unchanged');
+    // A partial refund that does not fit either (90.00 less the 11.25 of share it returns), unless a provider reports it.
+    const partial = await applyPartialRefund(t.database, feed, { id: big!, actor: 'test', reason: null, refundedTotalMinor: 9000n });
+    assert.ok(partial instanceof AppError && partial.code === 'fund_balance_insufficient', String(partial));
+    assert.deepEqual(await snapshot(), unchanged);
+
+    // In one batch with a refund that fits: the batch is written again request by request, and only the one
+    // that does not fit is refused.
+    const committer = new GroupCommitter((requests: Parameters<typeof writeTransitionBatch>[2]) => writeTransitionBatch(t.database, feed, requests),
+      { enabled: true, windowMs: 50, batchRowsMax: 10, batchesInFlightMax: 1, queueRowsMax: 100 });
+    const [bigAgain, smallRefund] = await Promise.allSettled([
+      committer.submit({ id: big!, to: 'refunded', actor: 'test', reason: 'batch' }), committer.submit({ id: small!, to: 'refunded', actor: 'test', reason: 'batch' })]);
+    assert.equal(committer.stats.batches, 1, 'both in one batch');
+    assert.equal(committer.stats.isolatedRetries, 2);
+    assert.ok(bigAgain.status === 'rejected' && bigAgain.reason instanceof AppError && bigAgain.reason.code === 'fund_balance_insufficient', String(bigAgain.status));
+    assert.ok(smallRefund.status === 'fulfilled' && smallRefund.value.status === 'refunded');
+    assert.equal(await available(), 100n, '8.00 less its 1.00 share taken');
+
+    // A refund the provider reports is done already: posted though it takes the fund below zero, and the books say so.
+    const [reported] = await writeTransitionBatch(t.database, feed, [{ id: last!, to: 'refunded', actor: 'payment:stripe', reason: 'refunded at stripe', reportedByProvider: true }]);
+    assert.ok(!(reported instanceof Error) && reported!.status === 'refunded', String(reported));
+    assert.equal(await available(), -250n, '4.00 less its 0.50 share taken');
+    assert.deepEqual((await findLedgerProblems(t.database)).map((problem) => problem.check), ['fund_negative']);
+    const next = await post('/api/distribution/disbursements', { program_id: program.json().id, mustahik_id: who.json().id, campaign_id: campaign.id, asnaf: 'fakir', amount: '1' });
+    assert.equal((await post(`/api/distribution/disbursements/${next.json().id}/approve`, {}, t.adminToken)).json().code, 'fund_balance_insufficient');
+    // Cancelling the disbursement releases its 90.00: the fund is whole again, and the big refund now fits.
+    assert.equal((await post(`/api/distribution/disbursements/${made.json().id}/cancel`, { reason: 'the donors were refunded' })).statusCode, 200);
+    assert.equal(await available(), 8750n);
+    assert.equal((await post(`/api/donations/${big}/refund`, { reason: 'the donor asked' })).statusCode, 200);
+    assert.equal(await available(), 0n);
     assert.deepEqual(await findLedgerProblems(t.database), []);
   });
 });

@@ -133,6 +133,41 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     await setAmilRate(db, 'infak_sedekah', 0, 'test');
   });
 
+  test('a refund the provider reports after the fund was disbursed is posted, answered 200: the fund shows the deficit (issue 13)', async () => {
+    // Proves the provider's refunds are not refused as a staff refund is (the money has left): no error, no redelivery loop.
+    const db = testDatabase.database;
+    const campaign = await createCampaign({ app, adminToken: TEST_ADMIN_TOKEN } as TestApp, { slug: 'disbursed-usd', currency: 'USD' });
+    const available = async () => -(await db.query<{ balance_minor: bigint }>(
+      `select balance_minor from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = 'infak_sedekah'`, [BigInt(campaign.id!)])).rows[0]!.balance_minor;
+    const response = await checkout({ campaign_id: 'disbursed-usd', amount: '25.00', provider: 'stripe', donor_email: 'd@example.org' });
+    const body = response.json();
+    const session = gateway.stripe.get(body.payment.payment_url.split('/').pop())!;
+    assert.equal(await outcomeOf(await gateway.sendStripe('checkout.session.completed', { ...session, status: 'complete', payment_status: 'paid' })), 'applied');
+    assert.equal(await available(), 2500n);
+    const post = (url: string, payload: Record<string, unknown>, token = staffToken) => app.inject({ method: 'POST', url, headers: bearer(token), payload });
+    const program = await post('/api/distribution/programs', { name: 'Wells', fund: 'infak_sedekah', asnaf: [] });
+    const who = await post('/api/distribution/mustahik', { kind: 'institution', name: 'Desa Sukamaju', asnaf: [], region: 'NTT', verification: 'verified' });
+    const made = await post('/api/distribution/disbursements', { program_id: program.json().id, mustahik_id: who.json().id, campaign_id: campaign.id, amount: '24.00' });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal((await post(`/api/distribution/disbursements/${made.json().id}/approve`, {}, TEST_ADMIN_TOKEN)).statusCode, 200);
+    assert.equal(await available(), 100n);
+    const charge = { id: 'ch_disbursed', object: 'charge', payment_intent: session.payment_intent, amount: 2500, currency: 'usd', refunded: false };
+    const partial = await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 1000 });
+    assert.equal(partial.status, 200);
+    assert.equal(await outcomeOf(partial), 'partial_refund');
+    assert.equal(await available(), -900n);
+    const full = await gateway.sendStripe('charge.refunded', { ...charge, amount_refunded: 2500, refunded: true });
+    assert.equal(full.status, 200);
+    assert.equal(await outcomeOf(full), 'applied');
+    assert.equal((await donation(body.donation.id)).status, 'refunded');
+    assert.equal(await available(), -2400n);
+    assert.deepEqual((await findLedgerProblems(db)).map((problem) => problem.check), ['fund_negative'], 'verify names the overdrawn fund');
+    // Staff cover it (here: the disbursement is cancelled and its reservation released); the books agree again.
+    assert.equal((await post(`/api/distribution/disbursements/${made.json().id}/cancel`, { reason: 'the donor was refunded' })).statusCode, 200);
+    assert.equal(await available(), 0n);
+    assert.deepEqual(await findLedgerProblems(db), []);
+  });
+
   test('Midtrans partial_refund then refund: each confirmed by Get Status, each moves only its part', async () => {
     const db = testDatabase.database;
     const raised = async () => (await db.query<{ raised_minor: bigint }>(`select raised_minor from campaigns where slug = 'iftar-idr'`)).rows[0]!.raised_minor;
