@@ -16,6 +16,8 @@ import { donationAmountMinorMax, formatAmount, isMoneyError, parseAmount } from 
 import { refusalReason } from '../campaigns/campaigns.ts';
 import type { CampaignRow } from '../campaigns/queries.ts';
 import { parseTimestamp } from '../http/format.ts';
+import { npwpDigits } from '../text/npwp.ts';
+import { nikProblem } from '../distribution/nik.ts';
 import { findCampaignsByRefs, findDonationsByKeys, insertDonationBatch, type DonationRow, type DonationSource, type NewBatchDonation } from './queries.ts';
 
 export interface DonationInput {
@@ -27,7 +29,13 @@ export interface DonationInput {
   anonymous?: boolean | undefined;
   external_ref?: string | undefined;
   donated_at?: string | undefined;
+  /** For the receipt (a Bukti Setor Zakat names the payer's NPWP or NIK): staff-only, never in an answer. */
+  donor_npwp?: string | undefined;
+  donor_nik?: string | undefined;
 }
+
+/** The donor's tax ids as stored: the NPWP's digits and the NIK, each null when not given. */
+export interface TaxIds { npwp: string | null; nik: string | null }
 
 export interface IntakeResult {
   created: boolean;
@@ -57,6 +65,8 @@ export function requestFingerprint(input: DonationInput, amountMinor: bigint | s
     input.donated_at ? parseTimestamp(input.donated_at)?.toISOString() ?? input.donated_at : null,
     // Only a kind's request carries it, so every other request keeps the fingerprint it always had.
     ...(kind ? [kind.askedKind, kind.quantity, kind.region] : []),
+    // Likewise only a request with tax ids carries them (as given: "01.2" and "012" are not told apart here).
+    ...(input.donor_npwp !== undefined || input.donor_nik !== undefined ? ['tax_ids', input.donor_npwp ?? null, input.donor_nik ?? null] : []),
   ]);
   return createHash('sha256').update(canonical).digest();
 }
@@ -77,6 +87,7 @@ interface Prepared {
   campaign: CampaignRow;
   amountMinor: bigint;
   donatedAt: Date | null;
+  taxIds: TaxIds;
   fingerprint: Buffer;
 }
 
@@ -118,7 +129,22 @@ export function prepare(index: number, request: IntakeRequest, campaign: Campaig
   }
   const donatedAt = input.donated_at === undefined ? null : parseDonatedAt(input.donated_at, now);
   if (typeof donatedAt === 'string') return new AppError('validation_failed', `donated_at ${donatedAt}`, { field: 'donated_at' });
-  return { index, request, campaign, amountMinor, donatedAt, fingerprint: requestFingerprint(input, amountMinor, request.kind) };
+  const taxIds = taxIdsOf(input);
+  if (taxIds instanceof AppError) return taxIds;
+  return { index, request, campaign, amountMinor, donatedAt, taxIds, fingerprint: requestFingerprint(input, amountMinor, request.kind) };
+}
+
+/** The request's NPWP (as digits) and NIK, or the refusal of the first that is malformed (never repeating it). */
+export function taxIdsOf(input: Pick<DonationInput, 'donor_npwp' | 'donor_nik'>): TaxIds | AppError {
+  let npwp: string | null = null;
+  if (input.donor_npwp !== undefined) {
+    const digits = npwpDigits(input.donor_npwp);
+    if (digits === undefined) return new AppError('validation_failed', 'donor_npwp must be 15 or 16 digits (dots and dashes allowed)', { field: 'donor_npwp' });
+    npwp = digits;
+  }
+  const problem = input.donor_nik === undefined ? undefined : nikProblem(input.donor_nik);
+  if (problem !== undefined) return new AppError('nik_invalid', `donor_nik is not a valid NIK: ${problem}`, { field: 'donor_nik' });
+  return { npwp, nik: input.donor_nik ?? null };
 }
 
 /** Text fields are checked before anything is looked up: a NUL in one request must not fail the batch's reads. */
@@ -220,6 +246,7 @@ async function insertPrepared(db: Database, feed: ChangeFeed, pending: readonly 
       amountMinor: prepared.amountMinor, currency: prepared.campaign.currency, status: 'pending', source: prepared.request.source,
       idempotencyKey: prepared.request.key, requestSha256: prepared.fingerprint,
       externalRef: input.external_ref ?? null, donatedAt: prepared.donatedAt, kind: prepared.request.kind,
+      taxIds: prepared.taxIds,
     };
   }), { channel: CHANGES_CHANNEL, origin: feed.origin, idsMax: IDS_PER_NOTIFICATION_MAX });
   const changes = new ChangeSet();

@@ -406,6 +406,8 @@ export async function upsertEmailDonors(db: Queryable, donors: readonly DonorInp
 export interface NewBatchDonation extends NewDonation {
   /** The donor's email, if given: the statement upserts its donors row (one per email key) and links it. */
   readonly donorEmail: string | null;
+  /** The donor's NPWP (digits) and NIK for the receipt, when given with the gift. */
+  readonly taxIds?: { readonly npwp: string | null; readonly nik: string | null } | undefined;
 }
 
 /**
@@ -424,10 +426,12 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
   const { rows } = await db.query<DonationRow>(
     `with input as materialized (
        select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::boolean[], $5::bigint[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $17::jsonb[])
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $17::jsonb[],
+                            $18::text[], $19::text[])
            with ordinality
            as input(campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status, source,
-                    idempotency_key, request_sha256, external_ref, donated_at, donor_email, kind, position)
+                    idempotency_key, request_sha256, external_ref, donated_at, donor_email, kind, donor_npwp, donor_nik,
+                    position)
      ), email_donors as (
        insert into donors as r (display_name, email, anonymous)
        select display_name, email, anonymous from (
@@ -444,13 +448,14 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
      ), created as (
        insert into donations (campaign_id, donor_id, donor_name, donor_anonymous, amount_minor, currency, status,
                               source, idempotency_key, request_sha256, external_ref, donated_at,
-                              asked_kind, kind, kind_quantity, kind_region, price_table_id, ledger_fund)
+                              asked_kind, kind, kind_quantity, kind_region, price_table_id, ledger_fund,
+                              donor_npwp, donor_nik)
        select i.campaign_id, coalesce(i.donor_id, e.id), i.donor_name, i.donor_anonymous, i.amount_minor, i.currency,
               i.status, i.source, i.idempotency_key, decode(i.request_sha256, 'hex'), i.external_ref,
               coalesce(i.donated_at, now()),
               -- A fitrah or fidyah donation's kind (migration 0017); null for every other donation.
               i.kind ->> 'askedKind', i.kind ->> 'kind', (i.kind ->> 'quantity')::integer, i.kind ->> 'region',
-              i.kind ->> 'priceTableId', i.kind ->> 'ledgerFund'
+              i.kind ->> 'priceTableId', i.kind ->> 'ledgerFund', i.donor_npwp, i.donor_nik
          from input i left join email_donors e on e.email_key = email_key(i.donor_email)
         order by i.position
        on conflict (idempotency_key) do nothing
@@ -476,7 +481,8 @@ export async function insertDonationBatch(db: Queryable, donations: readonly New
       column((d) => d.requestSha256.toString('hex')), column((d) => d.externalRef),
       column((d) => d.donatedAt?.toISOString() ?? null), column((d) => d.donorEmail),
       notice?.channel ?? null, notice?.origin ?? null, notice?.idsMax ?? 0,
-      column((d) => (d.kind === undefined ? null : JSON.stringify(d.kind)))],
+      column((d) => (d.kind === undefined ? null : JSON.stringify(d.kind))),
+      column((d) => d.taxIds?.npwp ?? null), column((d) => d.taxIds?.nik ?? null)],
   );
   return rows;
 }

@@ -1,4 +1,5 @@
 // JSON Schemas for donations: request validation and compiled response serialisation.
+import { NPWP_TEXT_LENGTH_MAX } from '../text/npwp.ts';
 import { cursorParameter, deprecatedCursorParameter, pageProperties } from '../http/pagination.ts';
 const donationProperties = {
   id: { type: 'string' },
@@ -47,6 +48,15 @@ export const visibleDonationSchema = {
   anyOf: [{ $ref: 'Donation#' }, { $ref: 'PublicDonation#' }],
 } as const;
 
+/**
+ * The donor's tax ids, given with the gift so the first receipt carries them (a Bukti Setor Zakat names the
+ * payer's NPWP or NIK). Staff-only personal data: no answer, list or export shows them; the receipt does.
+ */
+export const taxIdProperties = {
+  donor_npwp: { type: 'string', minLength: 1, maxLength: NPWP_TEXT_LENGTH_MAX, description: "The donor's NPWP for the receipt: 15 or 16 digits, dots and dashes allowed" },
+  donor_nik: { type: 'string', minLength: 1, maxLength: 16, description: "The donor's NIK for the receipt: 16 digits" },
+} as const;
+
 export const createDonationBody = {
   type: 'object',
   additionalProperties: false,
@@ -61,6 +71,7 @@ export const createDonationBody = {
     anonymous: { type: 'boolean' },
     external_ref: { type: 'string', minLength: 1, maxLength: 200 },
     donated_at: { type: 'string', maxLength: 40, description: 'ISO 8601 with an offset' },
+    ...taxIdProperties,
   },
 } as const;
 

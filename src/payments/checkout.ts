@@ -25,6 +25,8 @@ export interface CheckoutInput {
   donor_name?: string | undefined;
   donor_email?: string | undefined;
   anonymous?: boolean | undefined;
+  donor_npwp?: string | undefined;
+  donor_nik?: string | undefined;
 }
 
 export interface PaymentJson {
@@ -47,7 +49,9 @@ export function paymentJson(row: PaymentRow): PaymentJson {
 
 function fingerprint(input: CheckoutInput): Buffer {
   return createHash('sha256').update(JSON.stringify([input.campaign_id, input.amount, input.currency ?? null, input.provider,
-    input.donor_name ?? null, input.donor_email ?? null, input.anonymous ?? false])).digest();
+    input.donor_name ?? null, input.donor_email ?? null, input.anonymous ?? false,
+    // Only a checkout with tax ids carries them, so every other key keeps the fingerprint it always had.
+    ...(input.donor_npwp !== undefined || input.donor_nik !== undefined ? ['tax_ids', input.donor_npwp ?? null, input.donor_nik ?? null] : [])])).digest();
 }
 
 export class Checkout {
@@ -92,7 +96,8 @@ export class Checkout {
     const { database, intake } = this.#context;
     const { donation } = await intake.submit({
       key: `checkout:${key}`, source: 'api',
-      input: { campaign_id: input.campaign_id, amount: input.amount, currency, donor_name: input.donor_name, donor_email: input.donor_email, anonymous: input.anonymous },
+      input: { campaign_id: input.campaign_id, amount: input.amount, currency, donor_name: input.donor_name, donor_email: input.donor_email, anonymous: input.anonymous,
+        donor_npwp: input.donor_npwp, donor_nik: input.donor_nik },
     });
     await insertPayment(database, { donationId: donation.id, provider: input.provider, checkoutKey: key, requestSha256: fingerprint(input), currency, amountUnits });
     const payment = await findPaymentByKey(database, key);

@@ -7,6 +7,7 @@ import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { checkIdempotencyKey } from '../donations/donations.ts';
+import { taxIdProperties } from '../donations/schemas.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { PROVIDER_NAMES, supportsCurrency, type ProviderName } from './amounts.ts';
 import { Checkout, paymentJson, type CheckoutInput } from './checkout.ts';
@@ -61,6 +62,7 @@ const checkoutBody = {
     donor_name: { type: 'string', maxLength: 200, pattern: '^[^\\u0000]*$' },
     donor_email: { type: 'string', maxLength: 320, pattern: '^[^@\\s]+@[^@\\s]+$' },
     anonymous: { type: 'boolean' },
+    ...taxIdProperties,
   },
 } as const;
 

@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { formatAmount } from '../money/index.ts';
+import { npwpDigits } from '../text/npwp.ts';
 import { assertIntact, canonicalJson, renderReceiptPdf } from './document.ts';
 import { findReceipt, findReceiptByCode, type ReceiptRow } from './queries.ts';
 
@@ -45,9 +46,9 @@ export async function verifyCode(db: Queryable, code: string) {
 }
 
 /** NPWP: 15 digits (the old form, often written with dots and dashes) or 16 (NIK-based since 2024). */
-export function normaliseNpwp(text: string): string {
-  const digits = text.replace(/[.\-\s]/g, '');
-  if (!/^[0-9]{15,16}$/.test(digits)) throw new AppError('validation_failed', 'npwp must be 15 or 16 digits (dots and dashes allowed)', { field: 'npwp' });
+export function normaliseNpwp(text: string, field = 'npwp'): string {
+  const digits = npwpDigits(text);
+  if (digits === undefined) throw new AppError('validation_failed', `${field} must be 15 or 16 digits (dots and dashes allowed)`, { field });
   return digits;
 }
 

@@ -156,6 +156,41 @@ test('a partial refund voids the receipt as corrected and issues one for what st
   assert.ok((await pdfText(corrected!.id)).text.includes(`Corrects: ${first!.number}`));
 });
 
+test("NPWP and NIK given with the gift come on its first receipt and in no answer; malformed ones write nothing", async () => {
+  const refusals: [Record<string, string>, number, string, string][] = [
+    [{ donor_npwp: '12.345' }, 400, 'validation_failed', 'donor_npwp'],
+    [{ donor_nik: '9971014501900001' }, 422, 'nik_invalid', 'donor_nik'],
+    [{ donor_npwp: 'x'.repeat(25) }, 400, 'validation_failed', 'donor_npwp'],
+  ];
+  const before_ = await test_.database.query<{ count: bigint }>('select count(*) from donations');
+  for (const [tax, status, code, field] of refusals) {
+    const response = await donate(test_, { campaign_id: campaign.id, currency: 'IDR', amount: '50000', donor_name: 'Rahmat', ...tax });
+    assert.equal(response.statusCode, status, response.body);
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(response.json().code, code);
+    assert.match(JSON.stringify(response.json()), new RegExp(field));
+    assert.ok(!response.body.includes('9971014501900001'), 'a refusal never repeats the NIK');
+  }
+  const after_ = await test_.database.query<{ count: bigint }>('select count(*) from donations');
+  assert.equal(after_.rows[0]!.count, before_.rows[0]!.count, 'a refused request writes no donation');
+
+  const created = await donate(test_, { campaign_id: campaign.id, currency: 'IDR', amount: '750000', donor_name: 'Rahmat Hidayat', donor_email: 'rahmat@example.org', donor_npwp: '01.234.567.8-901.000', donor_nik: '3171010101900002' });
+  assert.equal(created.statusCode, 201, created.body);
+  assert.ok(!created.body.includes('012345678901000') && !created.body.includes('3171010101900002') && !created.body.includes('01.234'), `the answer never carries the tax ids: ${created.body}`);
+  const id = created.json().id as string;
+  const approved = await test_.app.inject({ method: 'POST', url: `/api/donations/${id}/approve`, headers: bearer(test_.staffToken) });
+  assert.equal(approved.statusCode, 200, approved.body);
+  assert.ok(!approved.body.includes('3171010101900002'));
+  await issue();
+  const receipts = await receiptsOf(id);
+  assert.equal(receipts.length, 1, 'the first receipt carries them: nothing to correct');
+  assert.equal(receipts[0]!.status, 'valid');
+  const { text } = await pdfText(receipts[0]!.id);
+  assert.ok(text.includes('NPWP 012345678901000') && text.includes('NIK 3171010101900002'), text);
+  const publicRead = await test_.app.inject({ method: 'GET', url: `/api/donations/${id}` });
+  assert.ok(!publicRead.body.includes('3171010101900002') && !publicRead.body.includes('012345678901000'), publicRead.body);
+});
+
 test("a donor's NPWP and NIK, recorded after the gift, come on a corrected receipt; bad ones are refused", async () => {
   const id = await approvedDonation({ amount: '400000', donor_name: 'Gita', donor_email: 'gita@example.org' });
   await issue();
