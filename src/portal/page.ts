@@ -5,6 +5,7 @@ import { html, type SafeHtml } from '../http/html.ts';
 import { formatDisplay } from '../money/index.ts';
 import { INTL_LOCALE } from '../console/i18n.ts';
 import type { GiftRow } from './queries.ts';
+import type { ReceiptRow } from '../receipts/queries.ts';
 import { portalText, type PortalKey, type PortalLocale } from './i18n.ts';
 
 /** No script at all; styles inline (one small page); forms post only here; never framed. */
@@ -12,7 +13,7 @@ export const PORTAL_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'un
 
 const STYLES = `body{font:16px/1.5 system-ui,sans-serif;color:#1b1b1b;background:#fff;margin:0}
 header,main,footer{max-width:48rem;margin:0 auto;padding:.75rem 1rem}header{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;justify-content:space-between;border-bottom:1px solid #ccc}
-a{color:#0b57d0}label{display:block;margin:.5rem 0 .25rem}input[type=email]{width:100%;max-width:24rem;padding:.6rem;font:inherit;box-sizing:border-box;border:1px solid #555;border-radius:4px}
+a{color:#0b57d0}label{display:block;margin:.5rem 0 .25rem}input[type=email],input[type=date],select{width:100%;max-width:24rem;padding:.6rem;font:inherit;box-sizing:border-box;border:1px solid #555;border-radius:4px}
 button{font:inherit;padding:.6rem 1.1rem;margin:.5rem 0;border:0;border-radius:4px;background:#0b57d0;color:#fff;cursor:pointer}button.danger{background:#a50e0e}
 .check{display:flex;gap:.5rem;align-items:flex-start}.check input{margin-top:.35rem;width:1.2rem;height:1.2rem}
 .note{background:#eef3fd;border-left:4px solid #0b57d0;padding:.5rem .75rem}.error{background:#fdeeee;border-left:4px solid #a50e0e;padding:.5rem .75rem}
@@ -71,9 +72,45 @@ function giftRow(locale: PortalLocale, gift: GiftRow): SafeHtml {
 <td data-label="${t.colName}" dir="auto">${gift.donor_name}${gift.donor_anonymous ? html` <span class="muted">(${t.anonymous})</span>` : ''}</td></tr>`;
 }
 
+function receiptRow(locale: PortalLocale, receipt: ReceiptRow): SafeHtml {
+  const t = portalText(locale);
+  const intl = INTL_LOCALE[locale];
+  // The receipt's own date (its frozen content says which day, in the institution's zone), never re-derived.
+  const issuedOn = receipt.content.issued_at.slice(0, 10);
+  const date = new Intl.DateTimeFormat(intl, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${issuedOn}T00:00:00Z`));
+  const status = receipt.status === 'valid' ? t['receipt.valid'] : t[receipt.void_reason === 'corrected' ? 'receipt.corrected' : 'receipt.refunded'];
+  const number = receipt.content.number;
+  return html`<tr><td data-label="${t.colNumber}">${number}</td><td data-label="${t.colIssued}"><time datetime="${issuedOn}">${date}</time></td>
+<td data-label="${t.colAmount}" class="number">${formatDisplay(receipt.amount_minor, receipt.currency, intl)}</td><td data-label="${t.colStatus}">${status}</td>
+<td data-label="${t.colFile}"><a href="/me/receipts/${String(receipt.id)}/pdf" download aria-label="${t.receiptPdf.replace('{number}', number)}">PDF</a></td></tr>`;
+}
+
+function receiptsSection(locale: PortalLocale, receipts: readonly ReceiptRow[]): SafeHtml {
+  const t = portalText(locale);
+  if (receipts.length === 0) return html`<p>${t.receiptsNone}</p>`;
+  return html`<div class="table-wrap"><table><caption class="muted">${t.receiptsCaption}</caption>
+<thead><tr><th scope="col">${t.colNumber}</th><th scope="col">${t.colIssued}</th><th scope="col">${t.colAmount}</th><th scope="col">${t.colStatus}</th><th scope="col">${t.colFile}</th></tr></thead>
+<tbody>${receipts.map((receipt) => receiptRow(locale, receipt))}</tbody></table></div>`;
+}
+
+/** A statement for any range (a plain GET form, so it works with scripts off), and the two years most asked for. */
+function statementSection(locale: PortalLocale, year: number): SafeHtml {
+  const t = portalText(locale);
+  const link = (label: string, y: number) => html`<a href="/me/statement?from=${String(y)}-01-01&amp;to=${String(y)}-12-31&amp;format=pdf" download>${label.replace('{year}', String(y))}</a>`;
+  return html`<h3>${t.statementHeading}</h3><p>${t.statementIntro}</p><p>${link(t.thisYear, year)} · ${link(t.lastYear, year - 1)}</p>
+<form method="get" action="/me/statement" class="statement"><input type="hidden" name="lang" value="${locale}">
+<label for="statement-from">${t.from}</label><input id="statement-from" name="from" type="date" required value="${String(year)}-01-01">
+<label for="statement-to">${t.to}</label><input id="statement-to" name="to" type="date" required value="${String(year)}-12-31">
+<label for="statement-format">${t.format}</label><select id="statement-format" name="format"><option value="pdf">${t.formatPdf}</option><option value="csv">${t.formatCsv}</option></select>
+<div><button type="submit">${t.statementDownload}</button></div></form>`;
+}
+
 export interface DonorPageInput {
   email: string;
   gifts: readonly GiftRow[];
+  receipts: readonly ReceiptRow[];
+  /** The current year in the institution's time zone: the statement form's default. */
+  year: number;
   csrf: string;
   notice?: Notice;
 }
@@ -89,7 +126,8 @@ export function donorPage(locale: PortalLocale, input: DonorPageInput): string {
 <p>${t.signedInAs.replace('{email}', input.email)}</p>
 <form method="post" action="/me/logout"><input type="hidden" name="csrf" value="${input.csrf}"><button type="submit">${t.signOut}</button></form>
 <section aria-labelledby="gifts-heading"><h2 id="gifts-heading">${t.gifts}</h2>${gifts}</section>
-<section aria-labelledby="receipts-heading"><h2 id="receipts-heading">${t.receipts}</h2><p>${t.receiptsNone}</p><p><a href="/me/gifts.csv" download>${t.csv}</a></p></section>
+<section aria-labelledby="receipts-heading"><h2 id="receipts-heading">${t.receipts}</h2><h3>${t.receiptsHeading}</h3>${receiptsSection(locale, input.receipts)}
+${statementSection(locale, input.year)}<p><a href="/me/gifts.csv" download>${t.csv}</a></p></section>
 <section aria-labelledby="recurring-heading"><h2 id="recurring-heading">${t.recurring}</h2><p>${t.recurringNone}</p></section>
 <section aria-labelledby="erase-heading"><h2 id="erase-heading">${t.erase}</h2><p>${t.eraseIntro}</p>
 <form method="post" action="/me/erase"><input type="hidden" name="csrf" value="${input.csrf}"><input type="hidden" name="lang" value="${locale}">

@@ -1,5 +1,5 @@
 // /me, the donor's own page (issue 15), and the portal's API: a magic link by email, the session it opens, the
-// donor's gifts (page and CSV), sign-out and erasure; POST /api/donors/erase for an admin acting on a request.
+// donor's gifts (page and CSV), receipts (PDF) and statements (PDF or CSV, any range), sign-out and erasure; POST /api/donors/erase for an admin acting on a request.
 //
 // The session is a cookie `amanah_me=<id>.<secret>` (HttpOnly, SameSite=Lax, Secure when the request came over
 // https, Path=/me, Max-Age the session's TTL); only the secret's SHA-256 is stored. Every POST made in a session
@@ -14,6 +14,12 @@ import { requireRole } from '../http/auth.ts';
 import { formatAmount } from '../money/index.ts';
 import { csvRecord, UTF8_BOM } from '../exports/csv.ts';
 import { CheckoutRateLimiter } from '../payments/rate-limit.ts';
+import { emailKey } from '../text/text.ts';
+import { isDatabaseId } from '../http/format.ts';
+import { localDate } from '../receipts/issuer.ts';
+import { findReceiptOfDonor, receiptsOfDonor } from '../receipts/queries.ts';
+import { receiptPdf } from '../receipts/receipts.ts';
+import { statementCsv, statementOf, statementPdf } from '../receipts/statements.ts';
 import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
 import { createMailer } from './mail.ts';
 import { Portal, type PortalSession } from './portal.ts';
@@ -31,6 +37,8 @@ const FORM_BODY_BYTES_MAX = 8 * 1024;
 const GIFTS_SHOWN_MAX = 500;
 /** Gifts in the CSV: a lifetime of monthly giving many times over. */
 const GIFTS_CSV_MAX = 100_000;
+/** Receipts on the page: each gift has one, or two after a correction. */
+const RECEIPTS_SHOWN_MAX = 500;
 const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 function sessionCookieOf(header: string | undefined): string | undefined {
@@ -102,8 +110,33 @@ export async function portalRoutes(app: FastifyInstance, context: AppContext): P
     const session = await sessionOf(request);
     if (!session) return sendPage(reply, 200, signInPage(locale));
     const donor = await donorById(database, session.donorId);
-    const gifts = await giftsOf(database, session.donorId, GIFTS_SHOWN_MAX);
-    return sendPage(reply, 200, donorPage(locale, { email: donor?.email ?? '', gifts, csrf: csrfToken(session.credential) }));
+    const [gifts, receipts] = await Promise.all([giftsOf(database, session.donorId, GIFTS_SHOWN_MAX), receiptsOfDonor(database, session.donorId, RECEIPTS_SHOWN_MAX)]);
+    const { year } = localDate(new Date(), config.receipts.timeZone);
+    return sendPage(reply, 200, donorPage(locale, { email: donor?.email ?? '', gifts, receipts, year, csrf: csrfToken(session.credential) }));
+  });
+
+  // A receipt of one of the session's gifts; anyone else's is 404, as if it did not exist (ids are sequential).
+  app.get<{ Params: { id: string } }>('/me/receipts/:id/pdf', { schema: { hide: true, params: schemas.receiptParams } }, async (request, reply) => {
+    const session = await requireSession(request);
+    const row = isDatabaseId(request.params.id) ? await findReceiptOfDonor(database, BigInt(request.params.id), session.donorId) : undefined;
+    if (!row) throw new AppError('receipt_not_found', `no receipt with id "${request.params.id}" among your gifts`);
+    const { bytes, filename } = await receiptPdf(row);
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'private, no-store').send(bytes);
+  });
+
+  // The session's statement for any range of days (at most STATEMENT_DAYS_MAX), as the staff's POST /api/statements.
+  app.get<{ Querystring: { from: string; to: string; format: 'pdf' | 'csv' } }>('/me/statement', { schema: { hide: true, querystring: schemas.statementQuery } }, async (request, reply) => {
+    const session = await requireSession(request);
+    const donor = await donorById(database, session.donorId);
+    if (!donor?.email) throw new AppError('portal_session_required', 'this donor page has no email any more: ask for a sign-in link at /me');
+    const { from, to, format } = request.query;
+    const statement = await statementOf(database, emailKey(donor.email), from, to, config.receipts.timeZone);
+    reply.header('cache-control', 'private, no-store');
+    if (format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="statement-${from}-${to}.csv"`).send(statementCsv(statement));
+    }
+    const institution = { name: config.receipts.institutionName, address: config.receipts.institutionAddress, permit: config.receipts.institutionPermit };
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="statement-${from}-${to}.pdf"`).send(await statementPdf(statement, institution));
   });
 
   app.post<{ Body: { email: string; lang?: string } }>('/me/link', { schema: { hide: true, body: schemas.linkFormBody } }, async (request, reply) => {

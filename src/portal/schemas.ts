@@ -20,6 +20,14 @@ export const csrfFormBody = {
 
 export const pageQuery = { type: 'object', additionalProperties: true, properties: { lang } } as const;
 
+export const receiptParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 20 } } } as const;
+
+/** The statement form: dates are checked by checkRange (src/receipts/statements.ts), which names the field. */
+export const statementQuery = {
+  type: 'object', required: ['from', 'to'], additionalProperties: true,
+  properties: { from: { type: 'string', maxLength: 10 }, to: { type: 'string', maxLength: 10 }, format: { type: 'string', enum: ['pdf', 'csv'], default: 'pdf' }, lang },
+} as const;
+
 export const linkTokenParams = { type: 'object', required: ['token'], properties: { token: { type: 'string', maxLength: 100 } } } as const;
 
 export const linkRequestBody = {

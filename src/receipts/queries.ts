@@ -174,6 +174,22 @@ export async function receiptsOfEmailKey(db: Queryable, emailKey: string, limit:
   return rows;
 }
 
+/** Every receipt of one donor's gifts (the donor page), newest first, at most `limit`. */
+export async function receiptsOfDonor(db: Queryable, donorId: bigint, limit: number): Promise<ReceiptRow[]> {
+  const { rows } = await db.query<ReceiptRow>(
+    `select ${RECEIPT_COLUMNS} from receipts r join donations d on d.id = r.donation_id
+      where d.donor_id = $1 order by r.id desc limit $2`, [donorId, limit]);
+  return rows;
+}
+
+/** The receipt with this id if it is of one of this donor's gifts; undefined for anyone else's. */
+export async function findReceiptOfDonor(db: Queryable, receiptId: bigint, donorId: bigint): Promise<ReceiptRow | undefined> {
+  const { rows } = await db.query<ReceiptRow>(
+    `select ${RECEIPT_COLUMNS} from receipts r join donations d on d.id = r.donation_id
+      where r.id = $1 and d.donor_id = $2`, [receiptId, donorId]);
+  return rows[0];
+}
+
 /** Requests a corrected receipt after a partial refund, in the caller's transaction (src/payments). */
 export async function requestCorrection(tx: Queryable, donationId: bigint, refundedMinorTotal: bigint): Promise<void> {
   await tx.query(`insert into receipt_requests (donation_id, kind, refunded_minor) values ($1, 'correct', $2)`, [donationId, refundedMinorTotal]);

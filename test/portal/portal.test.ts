@@ -18,6 +18,8 @@ import { createMailer } from '../../src/portal/mail.ts';
 import { CheckoutRateLimiter } from '../../src/payments/rate-limit.ts';
 import { isAppError } from '../../src/errors.ts';
 import { startMailbox, isMagicLink, linkIn, type Mailbox } from './smtp.ts';
+import { extractText, getDocumentProxy } from 'unpdf';
+import { drainReceiptRequests, localDate } from '../../src/receipts/issuer.ts';
 
 const NAME = 'Siti Rahmawati Quokka';
 const EMAIL = 'Siti.Quokka@Example.ORG';
@@ -82,6 +84,7 @@ describe('donor portal (/me) and erasure', () => {
   const form = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}, remoteAddress = '10.0.0.1') => app.inject({
     method: 'POST', url, remoteAddress, headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: new URLSearchParams(fields).toString(),
   });
+  let firstSession = '';
   const cookieOf = (setCookie: string | string[] | undefined) => /amanah_me=([^;]*)/.exec(String(setCookie))?.[1] ?? '';
   const csrfOf = (body: string) => /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
 
@@ -110,6 +113,7 @@ describe('donor portal (/me) and erasure', () => {
 
   test('a mailed link opens the page once; the page lists every gift with the donor\'s own name, in both languages', async () => {
     const { cookie, page, link } = await signIn();
+    firstSession = cookie;
     assert.match(page, /Your gifts/);
     assert.match(page, /Sumur air/);
     assert.match(page, /Beasiswa/);
@@ -139,6 +143,56 @@ describe('donor portal (/me) and erasure', () => {
     assert.match(csv.body, /150000/);
     assert.equal(csv.body.split('\r\n').filter(Boolean).length, 4, 'a header and the donor\'s three gifts');
     assert.equal((await app.inject({ url: '/me/gifts.csv' })).json().code, 'portal_session_required');
+  });
+
+  test('the page lists the donor\'s receipts and gives their PDFs and statements; nobody else\'s', async () => {
+    const { config } = testDatabase;
+    await drainReceiptRequests(testDatabase.database, { settings: config.receipts, publicUrl: config.paymentProviders.publicUrl, mail: false });
+    // The first test's session (another sign-in would pass the per-email limit the rate test counts on).
+    const session = { cookie: `amanah_me=${firstSession}` };
+    const page = (await app.inject({ url: '/me?lang=en', headers: session })).body;
+    const numbers = [...page.matchAll(/<td data-label="Number">([^<]+)<\/td>/g)].map((match) => match[1]);
+    assert.equal(numbers.length, 2, `the two approved gifts' receipts (the refunded one void): ${page}`);
+    assert.match(page, /void \(refunded\)/);
+    assert.match(page, /<td data-label="Status">valid<\/td>/);
+    const links = [...page.matchAll(/href="(\/me\/receipts\/(\d+)\/pdf)"/g)];
+    assert.equal(links.length, 2);
+    const pdf = await app.inject({ url: links[0]![1]!, headers: session });
+    assert.equal(pdf.statusCode, 200, pdf.body);
+    assert.equal(pdf.headers['content-type'], 'application/pdf');
+    assert.match(String(pdf.headers['cache-control']), /no-store/);
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf.rawPayload)), { mergePages: true });
+    assert.ok(text.replace(/\s+/g, ' ').includes(NAME), 'the receipt names its donor (the anonymous one too, for the donor)');
+    // Someone else's receipt, one that does not exist and garbage are all the same 404; no session, no receipt.
+    const theirs = await testDatabase.database.query<{ id: bigint }>('select r.id from receipts r where r.donation_id = $1', [ids.gifts[3]]);
+    assert.equal(theirs.rows.length, 1);
+    for (const url of [`/me/receipts/${theirs.rows[0]!.id}/pdf`, '/me/receipts/99999999/pdf', '/me/receipts/x1/pdf']) {
+      const refused = await app.inject({ url, headers: session });
+      assert.equal(refused.statusCode, 404, url);
+      assert.equal(refused.json().code, 'receipt_not_found');
+    }
+    assert.equal((await app.inject({ url: links[0]![1]! })).json().code, 'portal_session_required');
+
+    const year = localDate(new Date(), config.receipts.timeZone).year;
+    assert.ok(page.includes(`/me/statement?from=${year}-01-01&amp;to=${year}-12-31&amp;format=pdf`), 'this year\'s statement is one link away');
+    const csv = await app.inject({ url: `/me/statement?from=${year}-01-01&to=${year}-12-31&format=csv`, headers: session });
+    assert.equal(csv.statusCode, 200, csv.body);
+    const rows = csv.body.split('\r\n').filter(Boolean);
+    assert.equal(rows.length, 3, `a header and the donor's two received gifts, refunded included: ${csv.body}`);
+    assert.ok(!csv.body.includes('10000.00') && !csv.body.includes('Someone'), 'nobody else\'s gift');
+    const statementPdf = await app.inject({ url: `/me/statement?from=${year}-01-01&to=${year}-12-31`, headers: session });
+    assert.equal(statementPdf.statusCode, 200);
+    assert.equal(statementPdf.headers['content-type'], 'application/pdf');
+    const statementText = (await extractText(await getDocumentProxy(new Uint8Array(statementPdf.rawPayload)), { mergePages: true })).text.replace(/\s+/g, ' ');
+    assert.match(statementText, /Sumur air/);
+    // A bad range is refused at the field, as a page to a browser and as problem+json otherwise.
+    const backwards = await app.inject({ url: `/me/statement?from=${year}-12-31&to=${year}-01-01`, headers: { ...session, accept: 'text/html', 'accept-language': 'id' } });
+    assert.equal(backwards.statusCode, 400);
+    assert.match(backwards.body, /<html lang="id">[\s\S]*validation_failed/);
+    const tooLong = await app.inject({ url: '/me/statement?from=2000-01-01&to=2026-12-31&format=csv', headers: session });
+    assert.equal(tooLong.statusCode, 422);
+    assert.equal(tooLong.json().code, 'statement_too_large');
+    assert.equal((await app.inject({ url: `/me/statement?from=${year}-01-01&to=${year}-12-31` })).json().code, 'portal_session_required');
   });
 
   test('an unknown email gets the same answer and no mail; the links expire by the clock and sessions too', async () => {
