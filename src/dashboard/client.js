@@ -1,6 +1,8 @@
 // The dashboard's client: keeps the server-rendered page live from one Server-Sent Events stream (/api/live),
 // and gives signed-in staff the pending queue with approve and reject. Plain JavaScript served as a file, no
 // build step. Every text from the server (donor names above all) is set with textContent, never as HTML.
+// Words come from the page (the server's catalogue in the viewer's language, a JSON data block); amounts are
+// formatted by Intl from their exact decimal string in the page's locale, times in the browser's own time zone.
 /* global document, window, sessionStorage, EventSource, fetch, URLSearchParams, CSS */
 'use strict';
 
@@ -14,9 +16,33 @@
   const ANNOUNCE_INTERVAL_MS = 10_000;
   /** Queue rows kept on the page; older ones wait behind "more are waiting". */
   const QUEUE_ITEMS_MAX = 200;
-  const FUND_TITLES = { zakat: 'Zakat', infaq: 'Infaq', sadaqah: 'Sadaqah', waqf: 'Waqf', general: 'General' };
+  /** Formatters built at most once per currency and precision (a page shows a handful of currencies). */
+  const MONEY_FORMATTERS_MAX = 64;
 
   const byId = (id) => document.getElementById(id);
+  const messages = JSON.parse(byId('messages').textContent);
+  const locale = document.body.dataset.locale;
+  const numbers = new Intl.NumberFormat(locale);
+  const moneyFormatters = new Map();
+  const t = (key, values = {}) => (messages[key] ?? key).replace(/\{([a-z]+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  const number = (value) => numbers.format(value);
+  /** The server's displayMoney (src/dashboard/routes.ts), from the exact decimal string: never a float. */
+  function money(amount, currency) {
+    const digits = amount.includes('.') ? amount.split('.')[1].length : 0;
+    const key = `${currency}|${digits}`;
+    let formatter = moneyFormatters.get(key);
+    if (!formatter) {
+      try {
+        formatter = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+      } catch {
+        return `${amount} ${currency}`;
+      }
+      if (moneyFormatters.size >= MONEY_FORMATTERS_MAX) moneyFormatters.delete(moneyFormatters.keys().next().value);
+      moneyFormatters.set(key, formatter);
+    }
+    return formatter.format(amount);
+  }
+  const dateTimes = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const state = {
     token: sessionStorage.getItem(TOKEN_KEY),
     source: null,
@@ -40,9 +66,11 @@
     return element;
   }
 
-  function plural(count, noun) {
-    return `${count.toLocaleString('en')} ${noun}${count === 1 ? '' : 's'}`;
+  function counted(count, noun) {
+    return t(`campaign.${noun}.${count === 1 ? 'one' : 'other'}`, { count: number(count) });
   }
+
+  const statusText = (status) => (status === 'draft' || status === 'closed' ? t(`status.${status}`) : '');
 
   /** Orders database ids (decimal strings, possibly beyond 2^53) without turning them into numbers. */
   function compareIds(a, b) {
@@ -62,13 +90,13 @@
 
   /** Totals are announced politely and in batches: the latest figure per campaign, every ANNOUNCE_INTERVAL_MS. */
   function announceTotal(name, raisedDisplay, id) {
-    state.pendingAnnouncements.set(id, `${name}: ${raisedDisplay} raised`);
+    state.pendingAnnouncements.set(id, t('announce.total', { name, amount: raisedDisplay }));
     if (state.announceTimer !== undefined) return;
     state.announceTimer = window.setTimeout(() => {
       const lines = [...state.pendingAnnouncements.values()];
       state.pendingAnnouncements.clear();
       state.announceTimer = undefined;
-      announce(lines.length > 3 ? `${lines.slice(0, 3).join('. ')}, and ${lines.length - 3} more campaigns updated.` : lines.join('. '));
+      announce(lines.length > 3 ? t('announce.more', { lines: lines.slice(0, 3).join('. '), count: number(lines.length - 3) }) : lines.join('. '));
     }, ANNOUNCE_INTERVAL_MS);
   }
 
@@ -85,20 +113,21 @@
   function newCard(campaign) {
     const headingId = `campaign-${campaign.id}-name`;
     return h('article', { className: 'card', 'data-campaign': campaign.id, 'aria-labelledby': headingId },
-      h('h4', { id: headingId, 'data-field': 'name' }),
+      h('h4', { id: headingId, 'data-field': 'name', dir: 'auto' }),
       h('p', { className: 'status', 'data-field': 'status' }),
       h('p', { className: 'raised' }, h('strong', { 'data-field': 'raised' }), ' ', h('span', { 'data-field': 'goal' })),
       h('progress', { 'data-field': 'bar', max: '100', value: '0', 'aria-labelledby': headingId }),
       h('p', { className: 'meta' }, h('span', { 'data-field': 'percent' }), h('span', { 'data-field': 'donations' }), ' · ',
         h('span', { 'data-field': 'donors' })),
-      h('p', { className: 'links' }, h('a', { href: `/campaigns/${encodeURIComponent(campaign.id)}/analytics` }, 'Analytics')));
+      h('p', { className: 'links' }, h('a', { href: `/campaigns/${encodeURIComponent(campaign.id)}/analytics` }, t('campaign.analytics'),
+        h('span', { className: 'visually-hidden' }, t('campaign.analyticsFor'), h('bdi', {})))));
   }
 
   function fundGrid(fund) {
     let section = document.querySelector(`section.fund[data-fund="${CSS.escape(fund)}"]`);
     if (!section) {
       section = h('section', { className: 'fund', 'data-fund': fund, 'aria-labelledby': `fund-${fund}` },
-        h('h3', { id: `fund-${fund}` }, FUND_TITLES[fund] ?? fund), h('div', { className: 'grid' }));
+        h('h3', { id: `fund-${fund}` }, messages[`fund.${fund}`] ?? fund), h('div', { className: 'grid' }));
       byId('funds').append(section);
     }
     section.hidden = false;
@@ -123,26 +152,31 @@
     if (whole) {
       card.dataset.status = campaign.status;
       field(card, 'name').textContent = campaign.name;
-      field(card, 'status').textContent = campaign.status === 'active' ? '' : campaign.status;
-      field(card, 'goal').textContent = campaign.goal_display === null ? 'raised' : `raised of ${campaign.goal_display}`;
+      const linkName = card.querySelector('.links bdi');
+      if (linkName) linkName.textContent = campaign.name;
+      field(card, 'status').textContent = statusText(campaign.status);
+      field(card, 'goal').textContent = campaign.goal === null ? t('campaign.raised') : t('campaign.raisedOf', { goal: money(campaign.goal, campaign.currency) });
+      card.dataset.currency = campaign.currency;
       place(card, campaign);
     }
     const raised = field(card, 'raised');
-    const changed = !isNew && raised.textContent !== campaign.raised_display;
-    raised.textContent = campaign.raised_display;
+    // A totals-only update may carry no currency: then the card's own (from the server's markup or the last whole view).
+    const raisedDisplay = money(campaign.raised, campaign.currency ?? card.dataset.currency);
+    const changed = !isNew && raised.textContent !== raisedDisplay;
+    raised.textContent = raisedDisplay;
     const bar = field(card, 'bar');
     bar.hidden = campaign.percent === null;
     bar.value = Math.min(100, campaign.percent ?? 0);
     bar.textContent = `${campaign.percent ?? 0}%`;
-    field(card, 'percent').textContent = campaign.percent === null ? '' : `${campaign.percent}% of goal · `;
-    field(card, 'donations').textContent = plural(campaign.donations, 'donation');
-    field(card, 'donors').textContent = plural(campaign.donors, 'donor');
+    field(card, 'percent').textContent = campaign.percent === null ? '' : t('campaign.percent', { percent: campaign.percent });
+    field(card, 'donations').textContent = counted(campaign.donations, 'donations');
+    field(card, 'donors').textContent = counted(campaign.donors, 'donors');
     byId('no-campaigns').hidden = true;
     if (changed) {
       card.classList.remove('changed');
       void card.offsetWidth; // restarts the highlight animation
       card.classList.add('changed');
-      announceTotal(field(card, 'name').textContent, campaign.raised_display, campaign.id);
+      announceTotal(field(card, 'name').textContent, raisedDisplay, campaign.id);
     }
     hideEmptyFunds();
   }
@@ -168,24 +202,24 @@
   function newQueueRow(item) {
     const summaryId = `donation-${item.id}-summary`;
     const reasonId = `donation-${item.id}-reason`;
-    const approve = h('button', { type: 'button', className: 'approve', 'aria-describedby': summaryId }, 'Approve');
-    const reason = h('input', { id: reasonId, list: 'reject-reasons', maxlength: '1000', placeholder: 'Reason to reject', autocomplete: 'off' });
-    const reject = h('button', { type: 'button', className: 'reject', 'aria-describedby': summaryId }, 'Reject');
+    const approve = h('button', { type: 'button', className: 'approve', 'aria-describedby': summaryId }, t('queue.approve'));
+    const reason = h('input', { id: reasonId, list: 'reject-reasons', maxlength: '1000', placeholder: t('queue.reasonPlaceholder'), autocomplete: 'off' });
+    const reject = h('button', { type: 'button', className: 'reject', 'aria-describedby': summaryId }, t('queue.reject'));
     const error = h('p', { className: 'row-error', role: 'alert' });
     const when = new Date(item.created_at);
     const row = h('li', { className: 'item', 'data-donation': item.id },
       h('p', { className: 'summary', id: summaryId },
-        h('strong', { className: 'amount' }, item.amount_display), ' from ',
-        h('span', { className: 'donor' }, item.donor_name ?? 'an anonymous donor'), ' to ',
-        h('span', { className: 'campaign' }, item.campaign_name)),
-      h('p', { className: 'context' }, `#${item.id} · ${item.source} · `, h('time', { datetime: item.created_at }, when.toLocaleString())),
-      h('div', { className: 'actions' }, approve, h('label', { className: 'visually-hidden', for: reasonId }, 'Reason for rejecting'), reason, reject),
+        h('strong', { className: 'amount' }, money(item.amount, item.currency)), t('queue.from'),
+        h('bdi', { className: 'donor' }, item.donor_name ?? t('queue.anonymous')), t('queue.to'),
+        h('span', { className: 'campaign', dir: 'auto' }, item.campaign_name)),
+      h('p', { className: 'context' }, `#${item.id} · ${item.source} · `, h('time', { datetime: item.created_at }, dateTimes.format(when))),
+      h('div', { className: 'actions' }, approve, h('label', { className: 'visually-hidden', for: reasonId }, t('queue.reasonLabel')), reason, reject),
       error);
     approve.addEventListener('click', () => { void decide(row, item, 'approve', undefined); });
     reject.addEventListener('click', () => {
       const text = reason.value.trim();
       if (text === '') {
-        error.textContent = 'Give a reason to reject (pick one from the list or type one).';
+        error.textContent = t('queue.reasonNeeded');
         reason.focus();
         return;
       }
@@ -253,17 +287,16 @@
         body: reason === undefined ? undefined : JSON.stringify({ reason }),
       });
       if (response.ok || response.status === 409) {
-        const who = item.donor_name ?? 'an anonymous donor';
-        announce(response.ok ? `${action === 'approve' ? 'Approved' : 'Rejected'} ${item.amount_display} from ${who}.`
-          : `${item.amount_display} from ${who} was already decided by someone else.`);
+        const values = { amount: money(item.amount, item.currency), donor: item.donor_name ?? t('queue.anonymous') };
+        announce(t(response.ok ? (action === 'approve' ? 'queue.approved' : 'queue.rejected') : 'queue.decidedElsewhere', values));
         queueRemove(item.id);
         return;
       }
-      if (response.status === 401) { signOut('Your staff token is no longer accepted. Sign in again.'); return; }
+      if (response.status === 401) { signOut(t('signin.expired')); return; }
       const problem = await response.json().catch(() => ({}));
-      error.textContent = problem.detail ?? `The server answered ${response.status}.`;
+      error.textContent = problem.detail ?? t('error.status', { status: response.status });
     } catch {
-      error.textContent = 'The server could not be reached; try again.';
+      error.textContent = t('error.network');
     }
     row.classList.remove('leaving');
     for (const button of buttons) button.disabled = false;
@@ -274,13 +307,12 @@
   function renderImports(imports) {
     byId('imports').hidden = imports.length === 0;
     byId('import-list').replaceChildren(...imports.map((run) => h('li', { className: 'import' },
-      h('p', {}, h('strong', {}, `Import #${run.id}`), ` · ${run.source_name} · ${run.status}`,
-        run.percent === null ? '' : ` · ${run.percent}% of the file`),
-      run.percent === null ? '' : h('progress', { max: '100', value: String(run.percent), 'aria-label': `Import #${run.id}: file read` }, `${run.percent}%`),
-      h('p', {}, `${run.rows_read.toLocaleString('en')} rows read, ${run.rows_per_second.toLocaleString('en')} rows/s; ` +
-        `${run.imported.toLocaleString('en')} imported, ${run.duplicates_skipped.toLocaleString('en')} duplicates skipped, ` +
-        `${run.rejected.toLocaleString('en')} rejected`),
-      run.rejected > 0 ? h('p', {}, h('a', { href: run.rejects_url }, 'Download the rejected rows')) : '',
+      h('p', {}, h('strong', {}, t('import.title', { id: run.id })), ' · ', h('bdi', {}, run.source_name), ` · ${messages[`importStatus.${run.status}`] ?? run.status}`,
+        run.percent === null ? '' : t('import.percent', { percent: number(run.percent) })),
+      run.percent === null ? '' : h('progress', { max: '100', value: String(run.percent), 'aria-label': t('import.fileRead', { id: run.id }) }, `${run.percent}%`),
+      h('p', {}, t('import.counts', { read: number(run.rows_read), rate: number(run.rows_per_second), imported: number(run.imported),
+        duplicates: number(run.duplicates_skipped), rejected: number(run.rejected) })),
+      run.rejected > 0 ? h('p', {}, h('a', { href: run.rejects_url }, t('import.rejects'))) : '',
       run.error ? h('p', { className: 'row-error', role: 'alert' }, run.error) : '')));
   }
 
@@ -321,7 +353,7 @@
     window.clearTimeout(state.reconnectTimer);
     const delayMs = state.reconnectDelayMs * (0.5 + Math.random() / 2);
     state.reconnectDelayMs = Math.min(RECONNECT_DELAY_MS_MAX, state.reconnectDelayMs * 2);
-    setStatus('reconnecting', 'Reconnecting…');
+    setStatus('reconnecting', t('live.reconnecting'));
     state.reconnectTimer = window.setTimeout(() => { void connect(); }, delayMs);
   }
 
@@ -334,7 +366,7 @@
     try {
       if (state.token) {
         const ticket = await fetchTicket();
-        if (ticket === null) { signOut('That staff token was not accepted.'); return; }
+        if (ticket === null) { signOut(t('signin.ticketRefused')); return; }
         params.set('ticket', ticket);
       }
     } catch {
@@ -345,7 +377,7 @@
     state.source = new EventSource(`/api/live${query ? `?${query}` : ''}`);
     state.source.addEventListener('open', () => {
       state.reconnectDelayMs = RECONNECT_DELAY_MS_MIN;
-      setStatus('live', state.token ? 'Live · staff view' : 'Live');
+      setStatus('live', t(state.token ? 'live.staff' : 'live.live'));
     });
     listen('snapshot', applySnapshot);
     listen('resync', applySnapshot);
@@ -354,7 +386,7 @@
       // The browser retries a dropped stream by itself (resuming with Last-Event-ID); a refused one (an expired
       // ticket, a full server) is closed for good, so a new connection is made here, with a fresh ticket.
       if (state.source?.readyState === EventSource.CLOSED) scheduleReconnect();
-      else setStatus('reconnecting', 'Reconnecting…');
+      else setStatus('reconnecting', t('live.reconnecting'));
     });
   }
 
@@ -387,13 +419,13 @@
     try {
       if ((await fetchTicket()) === null) {
         state.token = null;
-        errorLine.textContent = 'That token was not accepted: check it and try again.';
+        errorLine.textContent = t('signin.refused');
         input.focus();
         return;
       }
     } catch {
       state.token = null;
-      errorLine.textContent = 'The server could not be reached; try again.';
+      errorLine.textContent = t('error.network');
       return;
     }
     sessionStorage.setItem(TOKEN_KEY, candidate);
@@ -410,7 +442,7 @@
     byId('sign-out').addEventListener('click', () => signOut());
     showSignedIn(Boolean(state.token));
     updateQueueCount();
-    setStatus('connecting', 'Connecting…');
+    setStatus('connecting', t('live.connecting'));
     void connect();
   }
 

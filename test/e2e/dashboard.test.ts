@@ -8,17 +8,22 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
-import { displayAmount } from '../../src/live/view.ts';
+import { readFileSync } from 'node:fs';
+import { formatDisplay } from '../../src/money/index.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
 // little of it those functions touch is declared here.
 interface PageElement { textContent: string | null }
-declare const window: Record<string, unknown>;
+declare const window: Record<string, unknown> & { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 declare const document: {
   querySelector(selector: string): PageElement | null;
   getElementById(id: string): PageElement | null;
   documentElement: { scrollWidth: number; clientWidth: number };
 };
+
+/** The browser asks for English (chromium's own Accept-Language), so amounts are in the English money format. */
+const english = (minor: bigint) => formatDisplay(minor, 'IDR', 'en-GB');
 
 const DOCS_DIRECTORY = new URL('../../docs/', import.meta.url);
 const writeScreenshots = process.env.AMANAH_SCREENSHOTS === '1';
@@ -53,8 +58,9 @@ async function donate(campaignId: string, amount: string, donorName: string): Pr
 }
 
 /** Opens the dashboard and fails the test on any script error the page raises. */
-async function openDashboard(): Promise<{ page: Page; errors: string[] }> {
+async function openDashboard(headers: Record<string, string> = {}): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.context.newPage();
+  await page.setExtraHTTPHeaders(headers);
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
@@ -73,7 +79,7 @@ test('staff approve a new donation and another page sees the total move without 
   const campaignId = campaign.id!;
   const viewer = await openDashboard();
   await viewer.page.evaluate(() => { window.stayedLoaded = true; });
-  assert.equal(await raisedOn(viewer.page, campaignId).textContent(), displayAmount(0n, 'IDR'));
+  assert.equal(await raisedOn(viewer.page, campaignId).textContent(), english(0n));
 
   const staff = await openDashboard();
   await staff.page.setViewportSize({ width: 1100, height: 900 });
@@ -90,7 +96,7 @@ test('staff approve a new donation and another page sees the total move without 
   await row.waitFor();
   assert.equal(await row.locator('.donor').textContent(), hostileName, 'the name is shown as text, exactly');
   assert.equal(await staff.page.evaluate(() => window.pwned), undefined);
-  assert.equal(await row.locator('.amount').textContent(), displayAmount(25_000_000n, 'IDR'));
+  assert.equal(await row.locator('.amount').textContent(), english(25_000_000n));
 
   if (writeScreenshots) {
     mkdirSync(DOCS_DIRECTORY, { recursive: true });
@@ -102,7 +108,7 @@ test('staff approve a new donation and another page sees the total move without 
 
   await viewer.page.waitForFunction(
     ([id, expected]) => document.querySelector(`[data-campaign="${id}"] [data-field="raised"]`)?.textContent === expected,
-    [campaignId, displayAmount(25_000_000n, 'IDR')] as const);
+    [campaignId, english(25_000_000n)] as const);
   assert.equal(await viewer.page.locator(`[data-campaign="${campaignId}"] [data-field="donations"]`).textContent(), '1 donation');
   assert.equal(await viewer.page.evaluate(() => window.stayedLoaded), true, 'no reload happened');
   if (writeScreenshots) await viewer.page.screenshot({ path: new URL('dashboard.png', DOCS_DIRECTORY).pathname, fullPage: true });
@@ -127,7 +133,7 @@ test('staff approve a new donation and another page sees the total move without 
   await elsewhereRow.waitFor({ state: 'detached' });
   await viewer.page.waitForFunction(
     ([id, expected]) => document.querySelector(`[data-campaign="${id}"] [data-field="raised"]`)?.textContent === expected,
-    [campaignId, displayAmount(25_500_000n, 'IDR')] as const);
+    [campaignId, english(25_500_000n)] as const);
 
   assert.deepEqual(viewer.errors, []);
   assert.deepEqual(staff.errors, []);
@@ -147,5 +153,36 @@ test('the page works on a phone-sized screen and a wrong token is refused with a
   assert.match(await page.locator('#sign-in-error').textContent() ?? '', /not accepted/);
   assert.equal(await page.locator('#staff').isHidden(), true);
   assert.deepEqual(errors.filter((error) => !error.includes('401')), []);
+  await page.close();
+});
+
+/** axe-core on the page as it is: no accessibility violation. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+test('the page is in Indonesian for an Indonesian browser, switches to English, and is accessible in light and dark', async () => {
+  // Proves: Accept-Language id gives lang="id" and Indonesian words and money, the switch link gives English
+  // (remembered by the cookie), the page declares both colour schemes, and axe finds nothing in either scheme.
+  const campaign = await api('POST', '/api/campaigns', { slug: 'e2e-bahasa', name: 'زكاة الفطر', fund: 'zakat', currency: 'IDR', status: 'active', goal: '500000.00' });
+  const { page, errors } = await openDashboard({ 'accept-language': 'id-ID,id;q=0.9' });
+  assert.equal(await page.getAttribute('html', 'lang'), 'id');
+  assert.equal(await page.locator('#campaigns-heading').textContent(), 'Kampanye');
+  assert.equal(await page.locator('#live-status').textContent(), 'Langsung');
+  assert.equal(await page.getAttribute('meta[name="color-scheme"]', 'content'), 'light dark');
+  assert.equal(await raisedOn(page, campaign.id!).textContent(), formatDisplay(0n, 'IDR', 'id-ID'));
+  assert.equal(await page.locator(`[data-campaign="${campaign.id}"] [data-field="name"]`).getAttribute('dir'), 'auto');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  assert.deepEqual(await axeViolations(page), [], 'dark scheme');
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForSelector('html[lang="en"][data-live="live"]');
+  assert.equal(await page.locator('#campaigns-heading').textContent(), 'Campaigns');
+  assert.equal(await raisedOn(page, campaign.id!).textContent(), english(0n));
+  assert.deepEqual(errors, []);
   await page.close();
 });

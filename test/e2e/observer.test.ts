@@ -104,6 +104,12 @@ test('an admin signs in and the observer charts draw live', async () => {
     await page.evaluate(AXE_SOURCE);
     const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
     assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), []);
+    // The same in the system's dark scheme (the charts are built again in its colours).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('#charts canvas').nth(CHARTS_COUNT - 1).waitFor({ timeout: PAGE_WAIT_MS });
+    const dark = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+    assert.deepEqual(dark.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], 'dark scheme');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     if (writeScreenshots) {
       // A few more seconds of samples so the lines in the picture have some length.
@@ -114,6 +120,30 @@ test('an admin signs in and the observer charts draw live', async () => {
   } finally {
     stop.abort();
     await load;
+    await page.close();
+  }
+});
+
+test('the observer is in Indonesian for an Indonesian browser and switches to English', async () => {
+  // Proves: Accept-Language id gives lang="id" and Indonesian words (the page's and the script's), the page
+  // declares both colour schemes, and the switch link gives the English page.
+  const page = await browser.context.newPage();
+  try {
+    await page.setExtraHTTPHeaders({ 'accept-language': 'id-ID,id;q=0.9' });
+    await page.goto(`${server.url}/observer`);
+    assert.equal(await page.getAttribute('html', 'lang'), 'id');
+    assert.equal(await page.locator('h1').textContent(), 'Pemantau amanah');
+    assert.equal(await page.getAttribute('meta[name="color-scheme"]', 'content'), 'light dark');
+    await page.getByLabel('Token admin').fill(server.adminToken);
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await page.locator('#table-pool table').waitFor({ timeout: PAGE_WAIT_MS });
+    assert.equal(await page.locator('#charts figcaption').first().textContent(), 'CPU (% dari satu inti)');
+    assert.match(await page.locator('#table-pool thead').textContent() ?? '', /mesin/);
+    await page.getByRole('button', { name: 'Keluar' }).click();
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.waitForSelector('html[lang="en"]');
+    assert.equal(await page.locator('h1').textContent(), 'amanah observer');
+  } finally {
     await page.close();
   }
 });

@@ -217,7 +217,7 @@ describe('observer', () => {
 
   test('the page and its uPlot files are served without a build step', async () => {
     // Proves /observer is a page that asks for a token (no data in it), and uPlot comes from node_modules.
-    const page = await t.app.inject('/observer');
+    const page = await t.app.inject({ url: '/observer', headers: { 'accept-language': 'en-GB,en;q=0.8' } });
     assert.equal(page.statusCode, 200);
     assert.match(page.headers['content-type'] as string, /^text\/html/);
     assert.match(page.body, /<label for="token">Admin token<\/label>/);
@@ -227,6 +227,24 @@ describe('observer', () => {
     assert.equal((await t.app.inject('/observer/assets/observer.js')).statusCode, 200);
     assert.equal((await t.app.inject('/observer/assets/uPlot.min.css')).statusCode, 200);
     assert.equal((await t.app.inject('/observer/assets/..%2Fpackage.json')).statusCode, 404);
+  });
+
+  test('the page speaks the viewer\'s language, with a switch, and follows the system dark mode', async () => {
+    // Proves: Accept-Language id gives an Indonesian page, ?lang=en switches (and sets the cookie), the catalogue
+    // goes to the script as a data block (not script), and the page declares both colour schemes.
+    const indonesian = await t.app.inject({ url: '/observer', headers: { 'accept-language': 'id-ID,id;q=0.9' } });
+    assert.match(indonesian.body, /<html lang="id">/);
+    assert.match(indonesian.body, /<h1>Pemantau amanah<\/h1>/);
+    assert.match(indonesian.body, /<body data-locale="id-ID">/);
+    assert.match(indonesian.body, /<a class="lang" href="\?lang=en" lang="en" hreflang="en">English<\/a>/);
+    assert.match(indonesian.body, /<meta name="color-scheme" content="light dark">/);
+    assert.match(indonesian.body, /@media \(prefers-color-scheme:dark\)/);
+    assert.match(indonesian.body, /<script type="application\/json" id="messages">\{"page.title":"Pemantau amanah"/);
+    assert.match(indonesian.headers.vary as string, /accept-language/);
+    const english = await t.app.inject({ url: '/observer?lang=en', headers: { 'accept-language': 'id' } });
+    assert.match(english.body, /<html lang="en">/);
+    assert.match(english.body, /<h1>amanah observer<\/h1>/);
+    assert.match(english.headers['set-cookie'] as string, /^amanah_lang=en; Path=\/;/);
   });
 });
 
