@@ -7,11 +7,18 @@ import { AUDIT_ACTIONS } from '../audit/queries.ts';
 import { QUEUE_SORTS, SEARCH_FIELDS } from './queries.ts';
 import { catalogue, errorTitles, INTL_LOCALE, translate, type Locale, type MessageKey } from './i18n.ts';
 
-export type ConsolePage = 'queue' | 'donation' | 'campaigns' | 'tokens' | 'audit';
+export type ConsolePage = 'queue' | 'donation' | 'campaigns' | 'tokens' | 'audit' | 'reports';
 
-const NAV: readonly { page: ConsolePage; href: string; key: MessageKey }[] = [
+/**
+ * The console's navigation. The zakat hawl report and the distribution pages are served by src/distribution but
+ * belong to the same staff work, so they are linked here too (they have no `page`: never the current one here).
+ */
+const NAV: readonly { page?: ConsolePage; href: string; key: MessageKey }[] = [
   { page: 'queue', href: '/console', key: 'nav.queue' },
   { page: 'campaigns', href: '/console/campaigns', key: 'nav.campaigns' },
+  { page: 'reports', href: '/console/reports', key: 'nav.reports' },
+  { href: '/distribution', key: 'nav.distribution' },
+  { href: '/distribution/hawl', key: 'nav.hawl' },
   { page: 'audit', href: '/console/audit', key: 'nav.audit' },
   { page: 'tokens', href: '/console/tokens', key: 'nav.tokens' },
 ];
@@ -47,12 +54,13 @@ ${field(locale, 'to', 'queue.to', html`<input id="f-to" name="to" type="date">`)
 ${field(locale, 'sort', 'queue.sort', html`<select id="f-sort" name="sort">${QUEUE_SORTS.map((value) => html`<option value="${value}">${t(`sort.${value}` as MessageKey)}</option>`)}</select>`)}
 <div class="field"><button type="submit">${t('queue.apply')}</button></div></form>
 <p id="queue-count" class="count" role="status"></p>
+<div id="queue-live" class="live-banner" aria-live="polite"><p id="queue-new" hidden><span id="queue-new-text"></span> <button type="button" id="queue-new-show">${t('queue.show')}</button></p></div>
 <form id="bulk" class="bulk" aria-label="${t('queue.approve')}">
 <label for="bulk-reason">${t('queue.reason')}</label><input id="bulk-reason" name="reason" maxlength="1000" aria-describedby="bulk-error">
 <button type="submit" name="action" value="approve" id="bulk-approve">${t('queue.approve')}</button>
 <button type="submit" name="action" value="reject" id="bulk-reject" class="danger">${t('queue.reject')}</button>
 <p id="bulk-error" class="field-error" role="alert"></p></form>
-<div class="table-wrap"><table id="queue-table"><caption class="visually-hidden">${t('queue.heading')}</caption><thead><tr>
+<div class="table-wrap"><table id="queue-table" tabindex="-1"><caption class="visually-hidden">${t('queue.heading')}</caption><thead><tr>
 <th scope="col"><input type="checkbox" id="select-all" aria-label="${t('queue.selectAll')}"></th><th scope="col">${t('col.donor')}</th><th scope="col">${t('col.email')}</th>
 <th scope="col" class="number">${t('col.amount')}</th><th scope="col">${t('col.campaign')}</th><th scope="col">${t('col.source')}</th>
 <th scope="col">${t('col.status')}</th><th scope="col">${t('col.date')}</th></tr></thead><tbody id="queue-rows"></tbody></table></div>
@@ -119,6 +127,35 @@ ${field(locale, 'to', 'queue.to', html`<input id="f-to" name="to" type="date">`)
 <nav class="pager" aria-label="${t('queue.more')}"><a id="page-next" href="/console/audit" hidden>${t('queue.more')}</a></nav>`;
 }
 
+/**
+ * The reports (src/reports) need a period or a year, so each gets a small form that opens its page; the ones
+ * "as of now" are plain links. The forms are GET: they work without script, and the report page asks for the
+ * token itself (src/reports/reports.js).
+ */
+function reportsBody(locale: Locale): SafeHtml {
+  const t = (key: MessageKey) => translate(locale, key);
+  const year = new Date().getUTCFullYear();
+  const open = html`<div class="field"><button type="submit">${t('reports.open')}</button></div>`;
+  return html`<h1 id="page-heading">${t('reports.heading')}</h1>
+<section aria-labelledby="r-changes"><h2 id="r-changes">${t('reports.changes')}</h2>
+<form class="filters" method="get" action="/console/reports/changes-in-funds" aria-labelledby="r-changes">
+${field(locale, 'cf-from', 'queue.from', html`<input id="f-cf-from" name="from" type="date" required value="${year}-01-01">`)}
+${field(locale, 'cf-to', 'reports.to', html`<input id="f-cf-to" name="to" type="date" required value="${year + 1}-01-01">`)}
+${open}</form></section>
+<section aria-labelledby="r-baznas"><h2 id="r-baznas">${t('reports.baznas')}</h2>
+<form class="filters" method="get" action="/console/reports/baznas" aria-labelledby="r-baznas">
+${field(locale, 'bz-year', 'reports.year', html`<input id="f-bz-year" name="year" type="number" required min="2000" max="9998" value="${String(year)}">`)}
+${field(locale, 'bz-half', 'reports.half', html`<select id="f-bz-half" name="half"><option value="annual">${t('reports.half.annual')}</option><option value="h1">${t('reports.half.h1')}</option></select>`)}
+${open}</form></section>
+<section aria-labelledby="r-now"><h2 id="r-now">${t('reports.now')}</h2><ul>
+<li><a href="/console/reports/trial-balance">${t('reports.trial')}</a></li>
+<li><a href="/console/reports/financial-position">${t('reports.position')}</a></li></ul></section>
+<section aria-labelledby="r-zakat"><h2 id="r-zakat">${t('reports.zakat')}</h2><ul>
+<li><a href="/distribution/hawl">${t('nav.hawl')}</a></li><li><a href="/distribution">${t('nav.distribution')}</a></li></ul></section>
+<section aria-labelledby="r-analytics"><h2 id="r-analytics">${t('reports.analytics')}</h2>
+<p><a href="/console/campaigns">${t('reports.analyticsNote')}</a></p></section>`;
+}
+
 export interface PageInput {
   locale: Locale;
   page: ConsolePage;
@@ -131,7 +168,7 @@ export function consolePage(input: PageInput): string {
   const t = (key: MessageKey) => translate(locale, key);
   const other: Locale = locale === 'id' ? 'en' : 'id';
   const body = page === 'queue' ? queueBody(locale, input.campaigns ?? []) : page === 'donation' ? donationBody(locale, input.donationId ?? '')
-    : page === 'campaigns' ? campaignsBody(locale) : page === 'tokens' ? tokensBody(locale) : auditBody(locale);
+    : page === 'campaigns' ? campaignsBody(locale) : page === 'tokens' ? tokensBody(locale) : page === 'reports' ? reportsBody(locale) : auditBody(locale);
   return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">
 <title>amanah: ${t('console.title')}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console.css"><script src="/console.js" defer></script></head>

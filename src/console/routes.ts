@@ -53,7 +53,7 @@ export async function consoleRoutes(app: FastifyInstance, context: AppContext): 
     const campaigns = await listCampaigns(context.database, { limit: CAMPAIGN_OPTIONS_MAX });
     return send(reply, consolePage({ locale: localeOf(request, reply), page: 'queue', campaigns }));
   });
-  for (const page of ['campaigns', 'tokens', 'audit'] as const satisfies readonly ConsolePage[]) {
+  for (const page of ['campaigns', 'tokens', 'audit', 'reports'] as const satisfies readonly ConsolePage[]) {
     app.get(`/console/${page}`, { schema: { hide: true, querystring: pageQuery } }, async (request, reply) => send(reply, consolePage({ locale: localeOf(request, reply), page })));
   }
   app.get<{ Params: { id: string } }>('/console/donations/:id', {

@@ -3,6 +3,9 @@
 // field, rejects and approves in bulk; a donation's page shows the email and history and refunds with a reason;
 // a campaign with a bad goal is refused at the goal field, then created and published; a token is made and
 // revoked; the audit log lists those actions; the language switch and dark mode work; axe finds no violations.
+// The queue is live over the staff stream: a donation posted meanwhile is announced in a polite banner (not
+// inserted into the page), one approved by another token is marked decided with the reader's selection kept;
+// times are <time> elements in the viewer's own zone; the nav reaches the reports, the hawl report and distribution.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -161,5 +164,91 @@ test('tokens are made and revoked; the audit log lists the actions; Indonesian a
   await page.emulateMedia({ colorScheme: 'dark' });
   await assertAccessible('audit, Indonesian, dark');
   await page.emulateMedia({ colorScheme: 'light' });
+  assert.deepEqual(pageErrors, []);
+});
+
+type BrowserDocument = { querySelector(s: string): { textContent: string | null; getAttribute(name: string): string | null } | null };
+
+test('the queue is live: a new donation is announced, one decided elsewhere is marked, the selection stays', async () => {
+  const campaign = await api('POST', '/api/campaigns', { slug: 'console-live', name: 'Live appeal', fund: 'sadaqah', currency: 'IDR', status: 'active' });
+  const first = await donate(campaign.id!, '11000', 'Live Satu');
+  const second = await donate(campaign.id!, '12000', 'Live Dua');
+  await open(`/console?lang=en&campaign=${campaign.id}`);
+  await page.waitForSelector('body[data-live="open"]');
+  await page.waitForSelector(`#queue-rows tr[data-id="${second}"]`);
+  // A mark in the page's own globals: it is still there at the end only if the page was never reloaded.
+  await page.evaluate(() => { (globalThis as unknown as { liveMark: number }).liveMark = 1; });
+  await page.check(`#queue-rows tr[data-id="${second}"] input[type=checkbox]`);
+
+  const third = await donate(campaign.id!, '13000', 'Live Tiga');
+  await page.waitForSelector('#queue-new:not([hidden])');
+  assert.equal(await page.textContent('#queue-new-text'), '1 new pending donation');
+  assert.equal(await page.getAttribute('#queue-live', 'aria-live'), 'polite');
+  assert.equal(await page.locator('#queue-rows tr').count(), 2, 'no row is inserted into the page being read');
+
+  const other = await api('POST', '/api/tokens', { name: 'Other staff', role: 'staff' });
+  const approved = await fetch(`${server!.url}/api/donations/${first}/approve`, { method: 'POST', headers: { authorization: `Bearer ${other.token}` } });
+  assert.equal(approved.status, 200, await approved.text());
+  await page.waitForSelector(`#queue-rows tr.decided[data-id="${first}"]`);
+  assert.equal(await page.textContent(`#queue-rows tr[data-id="${first}"] td.status`), 'approved (decided elsewhere)');
+  assert.equal(await page.isDisabled(`#queue-rows tr[data-id="${first}"] input[type=checkbox]`), true);
+  assert.equal(await page.isChecked(`#queue-rows tr[data-id="${second}"] input[type=checkbox]`), true, 'the selection is kept');
+  await assertAccessible('live queue with the banner and a decided row');
+
+  await page.click('#queue-new-show');
+  await page.waitForSelector(`#queue-rows tr[data-id="${third}"]`);
+  assert.equal(await page.isHidden('#queue-new'), true);
+  assert.equal(await page.locator(`#queue-rows tr[data-id="${first}"]`).count(), 0, 'the approved one left the pending page');
+  assert.equal(await page.isChecked(`#queue-rows tr[data-id="${second}"] input[type=checkbox]`), true, 'the selection survives "show"');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { liveMark?: number }).liveMark), 1, 'no reload');
+  assert.deepEqual(pageErrors, []);
+});
+
+test("times are <time datetime> in the viewer's zone and language", async () => {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Jayapura' });
+  try {
+    await open('/console?lang=en&q=Live');
+    await page.waitForSelector('#queue-rows tr time');
+    const { iso, text, inZone, inUtc } = await page.evaluate(() => {
+      const node = (globalThis as unknown as { document: BrowserDocument }).document.querySelector('#queue-rows tr time')!;
+      const at = new Date(node.getAttribute('datetime')!);
+      const format = (timeZone: string) => new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(at);
+      return { iso: node.getAttribute('datetime')!, text: node.textContent, inZone: format('Asia/Jayapura'), inUtc: format('UTC') };
+    });
+    assert.match(iso, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    assert.equal(text, inZone);
+    assert.notEqual(text, inUtc);
+    assert.match(await page.getAttribute('#queue-rows tr time', 'title') ?? '', /GMT\+9|Eastern Indonesia/);
+    // The date filters are whole days in the viewer's zone, the "to" day included: today to today lists today's.
+    const today = await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jayapura' }).format(new Date()));
+    const rows = await page.locator('#queue-rows tr').count();
+    await open(`/console?lang=en&q=Live&from=${today}&to=${today}`);
+    await page.waitForSelector('#queue-rows tr');
+    assert.equal(await page.locator('#queue-rows tr').count(), rows);
+    assert.equal(await page.inputValue('#f-from'), today);
+  } finally {
+    await session.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await session.detach();
+  }
+});
+
+test('the nav reaches the reports, the zakat hawl report and distribution; the reports page is accessible', async () => {
+  await open('/console/reports?lang=en');
+  await page.waitForSelector('#content:not([hidden])');
+  const hrefs = await page.locator('header nav a').evaluateAll((links) => links.map((a) => (a as unknown as { getAttribute(n: string): string }).getAttribute('href')));
+  for (const href of ['/console', '/console/campaigns', '/console/reports', '/distribution', '/distribution/hawl', '/console/audit', '/console/tokens']) {
+    assert.ok(hrefs.includes(href), `${href} in ${hrefs.join(', ')}`);
+  }
+  assert.equal(await page.getAttribute('header nav a[href="/console/reports"]', 'aria-current'), 'page');
+  assert.equal((await fetch(`${server!.url}/distribution/hawl`)).status, 200);
+  await assertAccessible('reports');
+  await page.click('#content form[action="/console/reports/changes-in-funds"] button[type=submit]');
+  await page.waitForURL(/\/console\/reports\/changes-in-funds\?from=\d{4}-01-01&to=\d{4}-01-01/);
+  await page.waitForSelector('main h1');
+  await open('/console/campaigns?lang=en');
+  const analytics = page.locator('#campaign-rows a', { hasText: 'Analytics' }).first();
+  await analytics.waitFor();
+  assert.match(await analytics.getAttribute('href') ?? '', /^\/campaigns\/[^/]+\/analytics$/);
   assert.deepEqual(pageErrors, []);
 });
