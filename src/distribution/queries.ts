@@ -90,6 +90,12 @@ export async function listMustahik(db: Queryable, filter: MustahikFilter): Promi
   return rows;
 }
 
+/** The names of these mustahik (a page of disbursements names at most a page of them), for the staff page. */
+export async function mustahikNames(db: Queryable, ids: readonly bigint[]): Promise<Map<string, string>> {
+  const { rows } = await db.query<{ id: bigint; name: string }>('select id, name from mustahik where id = any ($1::bigint[])', [ids]);
+  return new Map(rows.map((row) => [String(row.id), row.name]));
+}
+
 export interface ProgramRow {
   id: bigint; name: string; fund: LedgerFund; asnaf: Asnaf[]; social: boolean; status: 'active' | 'closed'; created_by: string; created_at: Date;
 }

@@ -2,7 +2,7 @@
 // paid) and the hawl report. Personal data (names, NIKs, evidence notes) is answered only here, behind a staff
 // token, and never logged: request logs carry method and URL only, and no URL carries a NIK or a name.
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
@@ -12,13 +12,14 @@ import { findCampaign } from '../campaigns/queries.ts';
 import { formatAmount, isMoneyError, parseAmount } from '../money/index.ts';
 import type { AuditActor } from '../audit/queries.ts';
 import type { LedgerFund } from '../ledger/logic.ts';
-import { checkDisbursement, checkProgram, HAWL_DAYS, type Asnaf, type DisbursementStatus, type MustahikKind, type Verification } from './logic.ts';
+import { ASNAF, checkDisbursement, checkProgram, DISBURSEMENT_STATUSES, HAWL_DAYS, VERIFICATIONS, type Asnaf, type DisbursementStatus, type MustahikKind, type Verification } from './logic.ts';
 import { maskNik, parseNik } from './nik.ts';
-import { hawlPage } from './pages.ts';
-import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
+import { disbursementsPage, hawlPage, mustahikPage, programsPage, roomIndexPage, roomShell, type RoomPage } from './pages.ts';
+import { listCampaigns } from '../campaigns/queries.ts';
+import { LOCALE_COOKIE, localeCookie, negotiateLocale, type Locale } from '../console/i18n.ts';
 import {
   approveDisbursement, closeDisbursement, disbursementHistory, findDisbursement, findMustahik, findProgram, hawlReport, insertDisbursement,
-  insertMustahik, insertProgram, listDisbursements, listMustahik, listPrograms, patchMustahik, payDisbursement, setProgramStatus,
+  insertMustahik, insertProgram, listDisbursements, listMustahik, listPrograms, mustahikNames, patchMustahik, payDisbursement, setProgramStatus,
   type DisbursementRow, type HistoryRow, type MustahikRow, type ProgramRow,
 } from './queries.ts';
 import {
@@ -31,10 +32,15 @@ import {
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
   "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const HAWL_SCRIPT = readFileSync(new URL('./hawl.js', import.meta.url));
+const ROOM_SCRIPT = readFileSync(new URL('./distribution.js', import.meta.url));
 const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
 /** Programs are few; the list answers them all up to this bound. */
 const PROGRAMS_LISTED_MAX = 500;
+/** A staff page shows this many rows, as the API's default page. */
+export const PAGE_ROWS = 50;
+/** The request form offers at most this many campaigns and verified mustahik; more are reached by the API. */
+const FORM_OPTIONS_MAX = 200;
 /** The hawl report lists at most this many campaigns, those with the most over a hawl first. */
 const HAWL_CAMPAIGNS_MAX = 1000;
 
@@ -280,5 +286,81 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
         oldest_undistributed_at: isoOrNull(row.oldest_undistributed_at),
       })),
     };
+  });
+  await distributionPageRoutes(app, context);
+}
+
+type PageQuery = { lang?: string; asnaf?: Asnaf; verification?: Verification; status?: DisbursementStatus; before?: string };
+
+const pageQuery = {
+  type: 'object', additionalProperties: true,
+  properties: {
+    lang: { type: 'string', maxLength: 8 }, asnaf: { type: 'string', enum: ASNAF }, verification: { type: 'string', enum: VERIFICATIONS },
+    status: { type: 'string', enum: DISBURSEMENT_STATUSES }, before: { type: 'string', maxLength: 20 },
+  },
+} as const;
+
+function pageLocale(request: FastifyRequest<{ Querystring: PageQuery }>, reply: FastifyReply): Locale {
+  const query = request.query.lang;
+  const locale = negotiateLocale(query, localeCookie(request.headers.cookie), request.headers['accept-language']);
+  if (query === locale) reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${LOCALE_COOKIE_MAX_AGE_SECONDS}; SameSite=Lax`);
+  return locale;
+}
+
+/** The page's own parameters (no lang), for its language switch. */
+function pageQueryString(query: PageQuery): string {
+  const { asnaf, verification, status, before } = query;
+  return new URLSearchParams(Object.entries({ asnaf, verification, status, before }).filter((entry): entry is [string, string] => entry[1] !== undefined)).toString();
+}
+
+function sendHtml(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY)
+    .header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store')
+    .header('vary', 'accept-language, cookie, authorization').send(body);
+}
+
+/**
+ * /distribution and its three lists, for staff. Authentication is the reports' (src/reports/routes.ts): the console
+ * keeps the staff token in sessionStorage, so a browser's first request carries none and gets the shell, whose
+ * script asks again with the token. The shell is answered 401 with WWW-Authenticate: it holds no row, and says
+ * so to any client that is not the page script. With a token, the staff check, then the page with its rows.
+ */
+export async function distributionPageRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const { database } = context;
+  const staff = requireRole('staff', database, context.config.adminTokenSha256);
+  const gate = async (request: FastifyRequest<{ Querystring: PageQuery }>, reply: FastifyReply) => {
+    if (request.headers.authorization !== undefined) return staff(request, reply);
+    const page = (request.routeOptions.url!.slice('/distribution/'.length) || 'index') as RoomPage;
+    return sendHtml(reply.code(401).header('www-authenticate', 'Bearer realm="amanah"'), roomShell(pageLocale(request, reply), page, pageQueryString(request.query)));
+  };
+  const options = { preHandler: gate, schema: { hide: true, querystring: pageQuery } };
+
+  app.get('/distribution/distribution.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(ROOM_SCRIPT));
+
+  app.get<{ Querystring: PageQuery }>('/distribution', options, async (request, reply) =>
+    sendHtml(reply, roomIndexPage(pageLocale(request, reply), pageQueryString(request.query))));
+
+  app.get<{ Querystring: PageQuery }>('/distribution/mustahik', options, async (request, reply) => {
+    const { asnaf, verification, before } = request.query;
+    const rows = await listMustahik(database, { asnaf, verification, beforeId: parseCursor(before, 'before'), limit: PAGE_ROWS });
+    const nextCursor = rows.length === PAGE_ROWS ? String(rows.at(-1)!.id) : null;
+    return sendHtml(reply, mustahikPage(pageLocale(request, reply), pageQueryString(request.query), { filters: { asnaf, verification, before }, rows, nextCursor }));
+  });
+
+  app.get<{ Querystring: PageQuery }>('/distribution/programs', options, async (request, reply) =>
+    sendHtml(reply, programsPage(pageLocale(request, reply), pageQueryString(request.query), await listPrograms(database, PROGRAMS_LISTED_MAX))));
+
+  app.get<{ Querystring: PageQuery }>('/distribution/disbursements', options, async (request, reply) => {
+    const { status, before } = request.query;
+    const rows = await listDisbursements(database, { status, beforeId: parseCursor(before, 'before'), limit: PAGE_ROWS });
+    const [programs, campaigns, verifiedMustahik, names] = [
+      await listPrograms(database, PROGRAMS_LISTED_MAX), await listCampaigns(database, { limit: FORM_OPTIONS_MAX }),
+      await listMustahik(database, { verification: 'verified', limit: FORM_OPTIONS_MAX }), await mustahikNames(database, rows.map((row) => row.mustahik_id)),
+    ];
+    return sendHtml(reply, disbursementsPage(pageLocale(request, reply), pageQueryString(request.query), {
+      filters: { status, before }, rows, nextCursor: rows.length === PAGE_ROWS ? String(rows.at(-1)!.id) : null,
+      programs, campaigns, verifiedMustahik, mustahikNames: names,
+    }));
   });
 }

@@ -1,0 +1,89 @@
+// The distribution room's staff pages in the browser: the console's staff token from sessionStorage, the same page
+// asked for again with it and its server-rendered header and <main> put in place (rows escaped on the server),
+// and every form sent to the JSON API with the token. A refusal's title (in the page's language) and code are
+// written with textContent at the field the problem names, or at the form's own error line.
+'use strict';
+/* global document, window, sessionStorage, fetch, DOMParser, FormData, HTMLFormElement */
+(() => {
+  const TOKEN_KEY = 'amanah.staffToken';
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const $ = (id) => document.getElementById(id);
+  let texts = JSON.parse($('distribution-messages').textContent);
+
+  if (!token) {
+    $('room-status').hidden = true;
+    $('room-signed-out').hidden = false;
+    return;
+  }
+  const headers = { authorization: `Bearer ${token}` };
+
+  /** "Title (code): detail", the title in the page's language. */
+  const problemText = (problem) => {
+    const title = texts.errors[problem.code] || problem.title || '';
+    return `${title}${problem.code ? ` (${problem.code})` : ''}${problem.detail ? `: ${problem.detail}` : ''}`;
+  };
+
+  /** The page again, with the token: its header and <main> replace the current ones. */
+  async function load(announcement) {
+    const response = await fetch(window.location.href, { headers });
+    const text = await response.text();
+    if (!response.ok) {
+      let problem = {};
+      try { problem = JSON.parse(text); } catch { /* not problem+json */ }
+      const status = $('room-status') || $('announcer');
+      if (status) status.textContent = problemText(problem) || String(response.status);
+      return;
+    }
+    const page = new DOMParser().parseFromString(text, 'text/html');
+    document.title = page.title;
+    document.querySelector('header.top').replaceWith(page.querySelector('header.top'));
+    document.getElementById('main').replaceWith(page.getElementById('main'));
+    texts = JSON.parse(page.getElementById('distribution-messages').textContent);
+    if (announcement) $('announcer').textContent = announcement;
+  }
+
+  /** A form's fields as the API's body: checkboxes named asnaf are a list, social a boolean, empty optionals left out. */
+  function bodyOf(form) {
+    const data = new FormData(form);
+    const body = {};
+    for (const [name, value] of data.entries()) {
+      if (name === 'asnaf' && form.querySelector('input[type="checkbox"][name="asnaf"]')) (body.asnaf ??= []).push(value);
+      else if (name === 'social') body.social = true;
+      else if (value !== '') body[name] = value.trim();
+    }
+    if (form.querySelector('input[type="checkbox"][name="asnaf"]') && body.asnaf === undefined) body.asnaf = [];
+    if (form.querySelector('select[name="asnaf"]') && body.asnaf === undefined) body.asnaf = null;
+    if (form.querySelector('input[name="social"]') && body.social === undefined) body.social = false;
+    return body;
+  }
+
+  /** Shows a refusal at its field (problem.field, or a validation error's path), else at the form's error line. */
+  function showProblem(form, problem) {
+    for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
+    for (const node of form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+    const fallback = form.dataset.error ? $(form.dataset.error) : form.querySelector('p.field-error[role="alert"]');
+    if (fallback) fallback.textContent = '';
+    const paths = [problem.field, ...(problem.errors || []).map((item) => String(item.path || '').replace(/^\//, '').split('/')[0]
+      || ((item.message || '').match(/'([a-z_]+)'/) || [])[1])].filter(Boolean);
+    const target = paths.map((name) => form.querySelector(`#f-${name}-error`)).find(Boolean);
+    (target || fallback).textContent = problemText(problem);
+    const input = target ? $(target.id.replace(/-error$/, '')) : null;
+    if (input) { input.setAttribute('aria-invalid', 'true'); if (typeof input.focus === 'function') input.focus(); }
+  }
+
+  document.addEventListener('submit', (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    event.preventDefault();
+    const button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = true;
+    const body = bodyOf(form);
+    fetch(form.dataset.api, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (response) => {
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) { if (button) button.disabled = false; showProblem(form, answer); return; }
+      await load(texts.messages[form.dataset.done] || '');
+    }, () => { if (button) button.disabled = false; showProblem(form, { detail: texts.messages['error.network'] }); });
+  });
+
+  load('').catch((error) => { const status = $('room-status'); if (status) status.textContent = String(error); });
+})();
