@@ -1,4 +1,6 @@
-// Server-rendered SVG bar charts: no script, no build step. Every label is text escaped by `html`.
+// Server-rendered SVG bar charts: no script, no build step. Every label is text escaped by `html`. The page draws
+// the amount distribution with it, and the time series with it too until its script replaces them with uPlot charts
+// (so the page still has its charts without JavaScript).
 import { html, type SafeHtml } from '../http/html.ts';
 
 export interface Bar {
@@ -23,9 +25,12 @@ function barHeight(value: bigint, max: bigint, plotHeight: number): number {
   return Math.max(1, Number((value * BigInt(plotHeight)) / max));
 }
 
-/** A bar chart of `bars` in order; `caption` says what the bars measure, `maxLabel` the value of the tallest. */
-export function barChart(title: string, caption: string, bars: readonly Bar[], maxLabel: string): SafeHtml {
-  if (bars.length === 0) return html`<figure><figcaption><strong>${title}</strong></figcaption><p>No approved donations yet.</p></figure>`;
+/**
+ * An SVG bar chart of `bars` in order, without its figure: `title` names it for assistive technology, `maxLabel`
+ * labels the tallest bar's value (already in the page's language), `emptyText` stands in when there are no bars.
+ */
+export function barChart(title: string, bars: readonly Bar[], maxLabel: string, emptyText: string): SafeHtml {
+  if (bars.length === 0) return html`<p class="empty">${emptyText}</p>`;
   const plotHeight = HEIGHT_PX - MARGIN_BOTTOM_PX - MARGIN_TOP_PX;
   const slot = (WIDTH_PX - MARGIN_LEFT_PX) / bars.length;
   const barWidth = Math.max(1, slot * 0.8);
@@ -40,9 +45,8 @@ export function barChart(title: string, caption: string, bars: readonly Bar[], m
       : '';
     return html`<rect x="${x}" y="${y}" width="${barWidth.toFixed(1)}" height="${height}"><title>${bar.label}: ${bar.tooltip}</title></rect>${label}`;
   });
-  return html`<figure><figcaption><strong>${title}</strong> · ${caption}</figcaption>
-<svg viewBox="0 0 ${WIDTH_PX} ${HEIGHT_PX}" role="img" aria-label="${title}" xmlns="http://www.w3.org/2000/svg">
-<text x="${MARGIN_LEFT_PX}" y="12" class="axis">max ${maxLabel}</text>
+  return html`<svg viewBox="0 0 ${WIDTH_PX} ${HEIGHT_PX}" role="img" aria-label="${title}" xmlns="http://www.w3.org/2000/svg">
+<text x="${MARGIN_LEFT_PX}" y="12" class="axis">${maxLabel}</text>
 <line x1="${MARGIN_LEFT_PX}" y1="${MARGIN_TOP_PX + plotHeight}" x2="${WIDTH_PX}" y2="${MARGIN_TOP_PX + plotHeight}" class="base"/>
-${rects}</svg></figure>`;
+${rects}</svg>`;
 }

@@ -3,10 +3,16 @@
 //                                     donations listing already shows (anonymous donors stay unnamed)
 //   GET /api/analytics                staff: scans every donation (the distribution per currency and the
 //                                     threshold search), an internal view that costs seconds at 10M rows
-//   GET /campaigns/:id/analytics      anyone: the campaign's figures as a page with SVG charts
+//   GET /campaigns/:id/analytics      anyone: the campaign's figures as a page in Indonesian or English (?lang=, the
+//                                     amanah_lang cookie, then Accept-Language), SVG charts that its script redraws
+//                                     with uPlot in the viewer's time zone, and a date range (from/to or presets)
+//   GET /analytics/assets/:name       the page's script and style, and uPlot's, served from this origin
 // Each request is a few scans of donations, so at most ANALYTICS_REQUESTS_CONCURRENT_MAX run at once per
 // process; more get 503 with Retry-After instead of piling onto the database.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
@@ -18,7 +24,7 @@ import { isCurrencyCode, isMoneyError, parseAmount } from '../money/index.ts';
 import { AnalyticsWorkers } from './workers.ts';
 import { campaignAnalytics, platformAnalytics, type CampaignAnalyticsOptions, type ThresholdQuery } from './analytics.ts';
 import { analyticsPage } from './page.ts';
-import { localeCookie, negotiateLocale } from '../console/i18n.ts';
+import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
 import { campaignAnalyticsQuery, campaignAnalyticsSchema, platformAnalyticsQuery, platformAnalyticsSchema } from './schemas.ts';
 
 /** Analytics requests running at once in one process; each may hold up to four pooled connections. */
@@ -26,8 +32,56 @@ export const ANALYTICS_REQUESTS_CONCURRENT_MAX = 4;
 const RETRY_AFTER_SECONDS = 5;
 
 const TIME_ZONES: ReadonlySet<string> = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
 
-interface CampaignQuery { from?: string; to?: string; tz: string; top: number; days: number; hours: number }
+/**
+ * The page takes scripts, styles and data from this origin only, and nothing may frame it: a campaign or donor
+ * name that got into the markup unescaped could neither run script nor send anything elsewhere. uPlot sizes its
+ * elements through the CSSOM (element.style), which style-src does not restrict, so no 'unsafe-inline' is needed.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+  "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+interface StaticFile { body: Buffer; type: string; etag: string }
+
+const require = createRequire(import.meta.url);
+
+function staticFile(path: string | URL, type: string): StaticFile {
+  const body = readFileSync(path);
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
+/** Read once at start: four files, about 70 KB together; uPlot's built files straight from node_modules, no build step. */
+function loadAssets(): ReadonlyMap<string, StaticFile> {
+  const script = 'text/javascript; charset=utf-8';
+  const style = 'text/css; charset=utf-8';
+  return new Map([
+    ['uPlot.iife.min.js', staticFile(require.resolve('uplot/dist/uPlot.iife.min.js'), script)],
+    ['uPlot.min.css', staticFile(require.resolve('uplot/dist/uPlot.min.css'), style)],
+    ['analytics.js', staticFile(new URL('./client.js', import.meta.url), script)],
+    ['analytics.css', staticFile(new URL('./analytics.css', import.meta.url), style)],
+  ]);
+}
+
+/** Revalidated on every load (a 304 costs one round trip), so a new release's script is never mixed with an old page. */
+function sendStatic(file: StaticFile, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('cache-control', 'no-cache').header('etag', file.etag).header('x-content-type-options', 'nosniff');
+  if (request.headers['if-none-match'] === file.etag) return reply.code(304).send();
+  return reply.type(file.type).send(file.body);
+}
+
+/**
+ * The query string of `url` without any `name` parameter (then with `add` appended), with a leading "?" when anything
+ * is left. The other parameters keep their own spelling: the links repeat what the viewer asked for.
+ */
+function queryWithout(url: string, name: string, add?: [string, string]): string {
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const kept = query.split('&').filter((part) => part !== '' && part.split('=')[0] !== name);
+  if (add) kept.push(`${add[0]}=${encodeURIComponent(add[1])}`);
+  return kept.length === 0 ? '' : `?${kept.join('&')}`;
+}
+
+interface CampaignQuery { from?: string; to?: string; tz: string; top: number; days: number; hours: number; lang?: string }
 interface PlatformQuery { currency?: string; min_amount?: string; limit: number }
 
 function campaignOptions(query: CampaignQuery): CampaignAnalyticsOptions {
@@ -98,10 +152,27 @@ export async function analyticsRoutes(app: FastifyInstance, context: AppContext)
     schema: { hide: true, params: campaignParams, querystring: campaignAnalyticsQuery },
   }, async (request, reply) => {
     const { campaign, analytics } = await forCampaign(request);
-    const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
-    reply.type('text/html; charset=utf-8');
-    // Amounts in the viewer's language, as the console shows them (the amanah_lang cookie, then Accept-Language).
-    const locale = negotiateLocale(undefined, localeCookie(request.headers.cookie), request.headers['accept-language']);
-    return analyticsPage(campaign, analytics, `/api/campaigns/${encodeURIComponent(campaign.slug)}/analytics${search}`, locale);
+    // Words and amounts in the viewer's language, as the console shows them: ?lang= (the switch, remembered in the
+    // cookie for the next pages), the amanah_lang cookie, then Accept-Language.
+    const asked = request.query.lang;
+    const locale = negotiateLocale(asked, localeCookie(request.headers.cookie), request.headers['accept-language']);
+    if (asked === locale) reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${LOCALE_COOKIE_MAX_AGE_SECONDS}; SameSite=Lax`);
+    const slug = encodeURIComponent(campaign.slug);
+    const pagePath = `/campaigns/${slug}/analytics`;
+    const links = {
+      pagePath,
+      jsonUrl: `/api/campaigns/${slug}/analytics${queryWithout(request.url, 'lang')}`,
+      switchUrl: `${pagePath}${queryWithout(request.url, 'lang', ['lang', locale === 'id' ? 'en' : 'id'])}`,
+    };
+    reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY)
+      .header('x-content-type-options', 'nosniff').header('vary', 'accept-language, cookie');
+    return analyticsPage(campaign, analytics, links, locale);
+  });
+
+  const assets = loadAssets();
+  app.get<{ Params: { name: string } }>('/analytics/assets/:name', { schema: { hide: true } }, async (request, reply) => {
+    const asset = assets.get(request.params.name);
+    if (!asset) throw new AppError('not_found', `no analytics asset named "${request.params.name.slice(0, 64)}"`);
+    return sendStatic(asset, request, reply);
   });
 }

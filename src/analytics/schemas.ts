@@ -27,6 +27,9 @@ export const campaignAnalyticsQuery = {
     top: { type: 'integer', minimum: 1, maximum: ANALYTICS_TOP_MAX, default: ANALYTICS_TOP_DEFAULT },
     days: { type: 'integer', minimum: 1, maximum: ANALYTICS_DAYS_MAX, default: ANALYTICS_DAYS_DEFAULT },
     hours: { type: 'integer', minimum: 1, maximum: ANALYTICS_HOURS_MAX, default: ANALYTICS_HOURS_DEFAULT },
+    // The page's language switch (id or en; anything else falls back to the cookie, then Accept-Language). The JSON
+    // answer has no words in it, so the API accepts and ignores it: one query schema for the page and its data.
+    lang: { type: 'string', maxLength: 8, description: 'Language of the analytics page: id or en (ignored by the JSON answer)' },
   },
 } as const;
 

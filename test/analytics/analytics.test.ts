@@ -178,17 +178,21 @@ describe('analytics', () => {
     assert.equal((await t.app.inject({ url: '/api/analytics?currency=IDR', headers: bearer(t.staffToken) })).statusCode, 400);
   });
 
-  test('the analytics page draws SVG charts and escapes every text it shows', async () => {
-    // Proves the server-rendered charts and that campaign and donor names are text, never markup.
-    const page = await t.app.inject('/campaigns/iftar/analytics?tz=Asia/Jakarta');
+  test('the analytics page draws SVG charts and a table per day, and escapes every text it shows', async () => {
+    // Proves the server-rendered charts (the page without script) and that campaign and donor names are text, never markup.
+    const page = await t.app.inject({ url: '/campaigns/iftar/analytics?tz=Asia/Jakarta', headers: { 'accept-language': 'en' } });
     assert.equal(page.statusCode, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.equal((page.body.match(/<svg /g) ?? []).length, 3);
     assert.match(page.body, /Donations per day/);
     assert.match(page.body, /Distribution of amounts/);
+    // Jakarta days: 1 March (10 + 20), 2 March (20 + 50) and 3 March (100); the charts' boxes say how many points.
+    assert.match(page.body, /<div class="chart" id="chart-daily" data-series="daily" data-points="3">/);
+    assert.deepEqual([...page.body.matchAll(/<tr><td><time datetime="([\d-]+)">[^<]*<\/time><\/td><td class="num">(\d+)<\/td><td class="num">([^<]+)<\/td><\/tr>/g)]
+      .map((match) => [match[1], match[2], match[3]!.replace(/\s/g, ' ')]), [['2025-03-01', '2', 'IDR 30.00'], ['2025-03-02', '2', 'IDR 70.00'], ['2025-03-03', '1', 'IDR 100.00']]);
     assert.ok(page.body.includes('Iftar &lt;b&gt;for all&lt;/b&gt;'));
     assert.ok(page.body.includes('&lt;script&gt;Budi&lt;/script&gt;'));
-    assert.ok(!page.body.includes('<script>'));
+    assert.ok(!page.body.includes('<script>'), 'no script element without a src or a JSON type');
     assert.ok(page.body.includes('href="/api/campaigns/iftar/analytics?tz=Asia/Jakarta"'));
     assert.equal((await t.app.inject('/campaigns/nope/analytics')).statusCode, 404);
   });
@@ -199,9 +203,97 @@ describe('analytics', () => {
     assert.match(english.body, /<html lang="en">/);
     assert.match(english.body, /<h1 dir="auto">/);
     assert.match(english.body, /<td><bdi>/);
-    assert.match(english.body, /@media \(prefers-color-scheme:dark\)/);
+    // The dark scheme lives in the page's stylesheet (the CSP allows no inline style).
+    assert.match(english.body, /<link rel="stylesheet" href="\/analytics\/assets\/analytics.css">/);
+    assert.match((await t.app.inject('/analytics/assets/analytics.css')).body, /@media \(prefers-color-scheme:dark\)/);
     assert.match(english.body, /<meta name="color-scheme" content="light dark">/);
     const indonesian = await t.app.inject({ url: '/campaigns/iftar/analytics', headers: { 'accept-language': 'id' } });
     assert.match(indonesian.body, /<html lang="id">/);
+  });
+
+  test('the analytics page speaks Indonesian or English: ?lang= (remembered in the cookie), the cookie, then Accept-Language', async () => {
+    // Proves the switch and its order, that every label follows the language, and that the links keep the query.
+    const english = await t.app.inject({ url: '/campaigns/iftar/analytics?tz=Asia/Jakarta&lang=en', headers: { 'accept-language': 'id' } });
+    assert.equal(english.statusCode, 200, english.body);
+    assert.match(english.body, /<html lang="en">/);
+    assert.match(String(english.headers['set-cookie']), /^amanah_lang=en; Path=\/;/);
+    for (const words of ['Donations per day', 'Largest donations', 'Date range', 'Repeat donors', 'approved donations', 'Anonymous']) assert.ok(english.body.includes(words), words);
+    // en-GB writes rupiah as IDR with grouping commas, id-ID as Rp with grouping dots: one way per locale everywhere.
+    assert.match(english.body, /<div data-figure="total"><dt>Total<\/dt><dd>IDR\s200\.00<\/dd>/);
+    assert.ok(english.body.includes('href="/campaigns/iftar/analytics?tz=Asia/Jakarta&amp;lang=id" lang="id" hreflang="id" id="lang-switch">Bahasa Indonesia</a>'));
+    assert.ok(english.body.includes('href="/api/campaigns/iftar/analytics?tz=Asia/Jakarta"'), 'the JSON link leaves the language out');
+
+    const byCookie = await t.app.inject({ url: '/campaigns/iftar/analytics', headers: { cookie: 'amanah_lang=en', 'accept-language': 'id' } });
+    assert.match(byCookie.body, /<html lang="en">/);
+    assert.equal(byCookie.headers['set-cookie'], undefined, 'only the switch sets the cookie');
+
+    const indonesian = await t.app.inject({ url: '/campaigns/iftar/analytics', headers: { 'accept-language': 'id-ID,id;q=0.9,en;q=0.5' } });
+    assert.match(indonesian.body, /<html lang="id">/);
+    for (const words of ['Donasi per hari', 'Donasi terbesar', 'Rentang tanggal', 'Donatur berulang', 'donasi yang disetujui', 'Anonim', '>English</a>']) assert.ok(indonesian.body.includes(words), words);
+    assert.match(indonesian.body, /<div data-figure="total"><dt>Total<\/dt><dd>Rp\s200,00<\/dd>/);
+    assert.ok(!indonesian.body.includes('Donations per day'));
+
+    const switched = await t.app.inject({ url: '/campaigns/iftar/analytics?lang=id', headers: { cookie: 'amanah_lang=en' } });
+    assert.match(switched.body, /<html lang="id">/);
+    assert.match(String(switched.headers['set-cookie']), /^amanah_lang=id;/);
+    // A language the page does not have falls back to the cookie, then Accept-Language; too long a value is refused.
+    const unknown = await t.app.inject({ url: '/campaigns/iftar/analytics?lang=fr', headers: { 'accept-language': 'en' } });
+    assert.match(unknown.body, /<html lang="en">/);
+    assert.equal(unknown.headers['set-cookie'], undefined);
+    assert.equal((await t.app.inject('/campaigns/iftar/analytics?lang=indonesian')).statusCode, 400);
+    // The JSON answer takes the same query and has no words to translate.
+    const json = await t.app.inject('/api/campaigns/iftar/analytics?lang=en');
+    assert.equal(json.statusCode, 200);
+    assert.equal(json.json().total, '200.00');
+  });
+
+  test('a range that is malformed, reversed or too long is 400 problem+json on the API and the page alike', async () => {
+    // Proves from/to are checked before any query runs, and that the refusal names the field.
+    const cases: [string, string][] = [
+      ['?from=yesterday', 'from'], ['?to=2025-02-30', 'to'], ['?from=2025-03-02&to=2025-03-01', 'to'], ['?from=2025-03-02&to=2025-03-02', 'to'],
+      [`?from=2025-03-01T00:00:00${'0'.repeat(30)}Z`, 'from'], ['?from=2025-03-01T10:00:00', 'from'],
+    ];
+    for (const [query, field] of cases) {
+      for (const path of ['/api/campaigns/iftar/analytics', '/campaigns/iftar/analytics']) {
+        const response = await t.app.inject(`${path}${query}`);
+        assert.equal(response.statusCode, 400, `${path}${query}`);
+        assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+        const problem = response.json();
+        assert.equal(problem.code, 'validation_failed');
+        if (query.length < 40) assert.equal(problem.field, field, query);
+      }
+    }
+    // A window with an offset is the instant it names: 2 March 00:00 in Jakarta is 1 March 17:00 UTC.
+    const window = await campaignAnalytics('iftar', '?from=2025-03-02T00:00:00%2B07:00&to=2025-03-03T00:00:00%2B07:00&tz=Asia/Jakarta');
+    assert.equal(window.from, '2025-03-01T17:00:00.000Z');
+    assert.deepEqual(window.daily, [{ start: '2025-03-02', count: 2, total: '70.00' }]);
+    // Amounts stay exact decimal strings in the JSON, never numbers.
+    assert.equal(typeof window.total, 'string');
+    assert.ok(window.daily.every((point: { total: unknown }) => typeof point.total === 'string'));
+  });
+
+  test('the page runs no inline script and serves its script, styles and uPlot from this origin', async () => {
+    // Proves the CSP (scripts and styles from 'self' only), that each script is a file or an inert JSON block, and the assets.
+    const page = await t.app.inject('/campaigns/iftar/analytics');
+    const policy = String(page.headers['content-security-policy']);
+    assert.match(policy, /script-src 'self'/);
+    assert.match(policy, /style-src 'self'/);
+    assert.ok(!policy.includes('unsafe-inline'));
+    assert.ok(!page.body.includes('<style'), 'no inline style element');
+    const scripts = page.body.match(/<script[^>]*>/g) ?? [];
+    assert.deepEqual(scripts, ['<script type="application/json" id="analytics-config">',
+      '<script src="/analytics/assets/uPlot.iife.min.js">', '<script src="/analytics/assets/analytics.js">']);
+    // The config block cannot be closed by a donor's name: every "<" in it is escaped.
+    const config = page.body.slice(page.body.indexOf('id="analytics-config">') + 22, page.body.indexOf('</script>'));
+    assert.ok(!config.includes('<'));
+    assert.equal(JSON.parse(config).data.largest.find((row: { donor_name: string }) => row.donor_name?.includes('Budi')).donor_name, '<script>Budi</script>');
+    for (const [name, type] of [['analytics.js', 'text/javascript'], ['uPlot.iife.min.js', 'text/javascript'], ['uPlot.min.css', 'text/css'], ['analytics.css', 'text/css']]) {
+      const asset = await t.app.inject(`/analytics/assets/${name}`);
+      assert.equal(asset.statusCode, 200, name);
+      assert.match(String(asset.headers['content-type']), new RegExp(`^${type}`), name);
+      const again = await t.app.inject({ url: `/analytics/assets/${name}`, headers: { 'if-none-match': String(asset.headers.etag) } });
+      assert.equal(again.statusCode, 304, name);
+    }
+    assert.equal((await t.app.inject('/analytics/assets/..%2Fqueries.ts')).statusCode, 404);
   });
 });
