@@ -75,13 +75,15 @@
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
     event.preventDefault();
-    const button = form.querySelector('button[type="submit"]');
+    // A form with two steps (reject or cancel, with one reason) names each step's endpoint on its button.
+    const button = event.submitter || form.querySelector('button[type="submit"]');
+    const step = button && button.dataset.api ? button.dataset : form.dataset;
     if (button) button.disabled = true;
     const body = bodyOf(form);
-    fetch(form.dataset.api, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (response) => {
+    fetch(step.api, { method: form.dataset.method || 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (response) => {
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) { if (button) button.disabled = false; showProblem(form, answer); return; }
-      await load(texts.messages[form.dataset.done] || '');
+      await load(texts.messages[step.done] || '');
     }, () => { if (button) button.disabled = false; showProblem(form, { detail: texts.messages['error.network'] }); });
   });
 

@@ -17,6 +17,7 @@ const en = {
   'col.approvedBy': 'Approved by', 'col.reference': 'Reference', 'col.actions': 'Actions', 'col.purpose': 'Note',
   'mustahik.heading': 'Mustahik registry', 'mustahik.privacy': 'Personal data: staff only. NIKs are masked in the list.',
   'mustahik.create': 'Register a mustahik', 'mustahik.submit': 'Register', 'mustahik.created': 'Mustahik registered.',
+  'mustahik.verify': 'Mark verified', 'mustahik.verified': 'Mustahik verified.',
   'field.kind': 'Kind', 'field.name': 'Name', 'field.nik': 'NIK (16 digits, people only)', 'field.asnaf': 'Asnaf', 'field.region': 'Region',
   'field.verification': 'Verification', 'field.evidence_notes': 'Evidence notes (optional)', 'field.fund': 'Fund', 'field.social': 'A social use (the only use of non-halal money)',
   'field.campaign_id': 'Campaign (its fund pays)', 'field.program_id': 'Program', 'field.mustahik_id': 'Mustahik (verified)', 'field.asnaf_one': 'Paid as asnaf',
@@ -27,11 +28,12 @@ const en = {
   'asnaf.gharimin': 'Gharimin', 'asnaf.fisabilillah': 'Fisabilillah', 'asnaf.ibnu_sabil': 'Ibnu sabil', 'asnaf.none': 'None (not as zakat)',
   'fund.zakat': 'Zakat', 'fund.infak_sedekah': 'Infak/sedekah', 'fund.amil': 'Amil', 'fund.non_halal': 'Non-halal', 'fund.waqf': 'Wakaf', 'fund.dskl': 'DSKL',
   'programs.heading': 'Programs', 'programs.create': 'Create a program', 'programs.submit': 'Create', 'programs.created': 'Program created.',
+  'programs.close': 'Close', 'programs.reopen': 'Reopen', 'programs.saved': 'Program saved.',
   'programStatus.active': 'active', 'programStatus.closed': 'closed',
   'disbursements.heading': 'Disbursements', 'disbursements.request': 'Request a disbursement', 'disbursements.submit': 'Request',
   'disbursements.explain': 'Another staff member or an admin approves a request, never the one who made it. Approval reserves the amount from the campaign\'s fund.',
-  'disbursements.requested': 'Disbursement requested.', 'disbursements.approve': 'Approve', 'disbursements.pay': 'Mark paid', 'disbursements.cancel': 'Cancel',
-  'disbursements.approved': 'Disbursement approved.', 'disbursements.paid': 'Disbursement marked paid.', 'disbursements.cancelled': 'Disbursement cancelled.',
+  'disbursements.requested': 'Disbursement requested.', 'disbursements.approve': 'Approve', 'disbursements.pay': 'Mark paid', 'disbursements.cancel': 'Cancel', 'disbursements.reject': 'Reject',
+  'disbursements.approved': 'Disbursement approved.', 'disbursements.paid': 'Disbursement marked paid.', 'disbursements.cancelled': 'Disbursement cancelled.', 'disbursements.rejected': 'Disbursement rejected.',
   'status.requested': 'requested', 'status.approved': 'approved', 'status.paid': 'paid', 'status.rejected': 'rejected', 'status.cancelled': 'cancelled',
   'error.network': 'The server could not be reached; try again.',
 } as const;
@@ -52,6 +54,7 @@ const id: Catalogue = {
   'col.approvedBy': 'Disetujui oleh', 'col.reference': 'Referensi', 'col.actions': 'Tindakan', 'col.purpose': 'Catatan',
   'mustahik.heading': 'Daftar mustahik', 'mustahik.privacy': 'Data pribadi: hanya untuk staf. NIK disamarkan di daftar.',
   'mustahik.create': 'Daftarkan mustahik', 'mustahik.submit': 'Daftarkan', 'mustahik.created': 'Mustahik terdaftar.',
+  'mustahik.verify': 'Tandai terverifikasi', 'mustahik.verified': 'Mustahik terverifikasi.',
   'field.kind': 'Jenis', 'field.name': 'Nama', 'field.nik': 'NIK (16 angka, hanya perorangan)', 'field.asnaf': 'Asnaf', 'field.region': 'Wilayah',
   'field.verification': 'Verifikasi', 'field.evidence_notes': 'Catatan bukti (opsional)', 'field.fund': 'Dana', 'field.social': 'Penggunaan sosial (satu-satunya penggunaan dana nonhalal)',
   'field.campaign_id': 'Kampanye (dananya yang membayar)', 'field.program_id': 'Program', 'field.mustahik_id': 'Mustahik (terverifikasi)', 'field.asnaf_one': 'Dibayar sebagai asnaf',
@@ -62,11 +65,12 @@ const id: Catalogue = {
   'asnaf.gharimin': 'Garimin', 'asnaf.fisabilillah': 'Fisabilillah', 'asnaf.ibnu_sabil': 'Ibnu sabil', 'asnaf.none': 'Tidak ada (bukan sebagai zakat)',
   'fund.zakat': 'Zakat', 'fund.infak_sedekah': 'Infak/sedekah', 'fund.amil': 'Amil', 'fund.non_halal': 'Nonhalal', 'fund.waqf': 'Wakaf', 'fund.dskl': 'DSKL',
   'programs.heading': 'Program', 'programs.create': 'Buat program', 'programs.submit': 'Buat', 'programs.created': 'Program dibuat.',
+  'programs.close': 'Tutup', 'programs.reopen': 'Buka kembali', 'programs.saved': 'Program tersimpan.',
   'programStatus.active': 'aktif', 'programStatus.closed': 'ditutup',
   'disbursements.heading': 'Penyaluran dana', 'disbursements.request': 'Ajukan penyaluran', 'disbursements.submit': 'Ajukan',
   'disbursements.explain': 'Pengajuan disetujui oleh staf lain atau admin, tidak pernah oleh pengajunya. Persetujuan mencadangkan jumlahnya dari dana kampanye.',
-  'disbursements.requested': 'Penyaluran diajukan.', 'disbursements.approve': 'Setujui', 'disbursements.pay': 'Tandai dibayar', 'disbursements.cancel': 'Batalkan',
-  'disbursements.approved': 'Penyaluran disetujui.', 'disbursements.paid': 'Penyaluran ditandai dibayar.', 'disbursements.cancelled': 'Penyaluran dibatalkan.',
+  'disbursements.requested': 'Penyaluran diajukan.', 'disbursements.approve': 'Setujui', 'disbursements.pay': 'Tandai dibayar', 'disbursements.cancel': 'Batalkan', 'disbursements.reject': 'Tolak',
+  'disbursements.approved': 'Penyaluran disetujui.', 'disbursements.paid': 'Penyaluran ditandai dibayar.', 'disbursements.cancelled': 'Penyaluran dibatalkan.', 'disbursements.rejected': 'Penyaluran ditolak.',
   'status.requested': 'diajukan', 'status.approved': 'disetujui', 'status.paid': 'dibayar', 'status.rejected': 'ditolak', 'status.cancelled': 'dibatalkan',
   'error.network': 'Server tidak dapat dihubungi; coba lagi.',
 };
@@ -105,7 +109,7 @@ export function distributionErrorTitles(locale: Locale): Record<string, string> 
 
 /** What the page script says itself: its announcements and the network failure. */
 export function scriptMessages(locale: Locale): Record<string, string> {
-  const keys: readonly DistributionKey[] = ['mustahik.created', 'programs.created', 'disbursements.requested', 'disbursements.approved',
-    'disbursements.paid', 'disbursements.cancelled', 'error.network', 'room.loading'];
+  const keys: readonly DistributionKey[] = ['mustahik.created', 'mustahik.verified', 'programs.created', 'programs.saved', 'disbursements.requested',
+    'disbursements.approved', 'disbursements.paid', 'disbursements.cancelled', 'disbursements.rejected', 'error.network', 'room.loading'];
   return Object.fromEntries(keys.map((key) => [key, CATALOGUES[locale][key]]));
 }

@@ -152,14 +152,15 @@ export function mustahikPage(locale: Locale, query: string, input: MustahikPageI
   const { filters } = input;
   const rows = input.rows.map((row) => html`<tr><td>${String(row.id)}</td><td><span dir="auto">${row.name}</span></td><td>${t(`kind.${row.kind}`)}</td>
 <td>${row.nik === null ? '' : maskNik(row.nik)}</td><td>${asnafText(locale, row.asnaf)}</td><td><span dir="auto">${row.region}</span></td>
-<td>${t(`verification.${row.verification}`)}</td><td>${shortDate(locale, row.created_at)}</td></tr>`);
+<td>${t(`verification.${row.verification}`)}</td><td>${shortDate(locale, row.created_at)}</td><td>${row.verification === 'verified' ? '' : html`<form class="bulk" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="mustahik.verified" data-error="m-${String(row.id)}-error" novalidate>
+<input type="hidden" name="verification" value="verified"><button type="submit" id="m-${String(row.id)}-verify">${t('mustahik.verify')}</button></form><p class="field-error" id="m-${String(row.id)}-error" role="alert"></p>`}</td></tr>`);
   const main = html`<h1>${t('mustahik.heading')}</h1><p class="note">${t('mustahik.privacy')}</p>
 <form class="filters" method="get" action="/distribution/mustahik" role="search" aria-label="${t('mustahik.heading')}">
 ${roomField('filter-asnaf', t('col.asnaf'), html`<select id="f-filter-asnaf" name="asnaf">${choices(locale, ASNAF, 'asnaf', t('any'), filters.asnaf)}</select>`)}
 ${roomField('filter-verification', t('col.verification'), html`<select id="f-filter-verification" name="verification">${choices(locale, VERIFICATIONS, 'verification', t('any'), filters.verification)}</select>`)}
 <div class="field"><button type="submit">${t('apply')}</button></div></form>
 ${roomTable(t('mustahik.heading'), [{ text: t('col.id') }, { text: t('col.name') }, { text: t('col.kind') }, { text: t('col.nik') }, { text: t('col.asnaf') },
-    { text: t('col.region') }, { text: t('col.verification') }, { text: t('col.created') }], rows, t('none'))}
+    { text: t('col.region') }, { text: t('col.verification') }, { text: t('col.created') }, { text: t('col.actions') }], rows, t('none'))}
 ${pager(locale, '/distribution/mustahik', { asnaf: filters.asnaf, verification: filters.verification }, input.nextCursor, filters.before !== undefined)}
 <h2 id="mustahik-form-heading">${t('mustahik.create')}</h2>
 <form id="mustahik-form" class="form" data-api="/api/distribution/mustahik" data-done="mustahik.created" aria-labelledby="mustahik-form-heading" novalidate>
@@ -177,10 +178,13 @@ ${asnafBoxes(locale, t('field.asnaf'))}
 export function programsPage(locale: Locale, query: string, programs: readonly ProgramRow[]): string {
   const t = (key: DistributionKey) => distributionText(locale, key);
   const rows = programs.map((row) => html`<tr><td>${String(row.id)}</td><td><span dir="auto">${row.name}</span></td><td>${t(`fund.${row.fund}`)}</td>
-<td>${asnafText(locale, row.asnaf)}</td><td>${row.social ? t('yes') : t('no')}</td><td>${t(`programStatus.${row.status}`)}</td><td>${shortDate(locale, row.created_at)}</td></tr>`);
+<td>${asnafText(locale, row.asnaf)}</td><td>${row.social ? t('yes') : t('no')}</td><td>${t(`programStatus.${row.status}`)}</td><td>${shortDate(locale, row.created_at)}</td>
+<td><form class="bulk" data-method="PATCH" data-api="/api/distribution/programs/${String(row.id)}" data-done="programs.saved" data-error="p-${String(row.id)}-error" novalidate>
+<input type="hidden" name="status" value="${row.status === 'active' ? 'closed' : 'active'}"><button type="submit" id="p-${String(row.id)}-status"${row.status === 'active' ? html` class="danger"` : ''}>${t(row.status === 'active' ? 'programs.close' : 'programs.reopen')}</button></form>
+<p class="field-error" id="p-${String(row.id)}-error" role="alert"></p></td></tr>`);
   const main = html`<h1>${t('programs.heading')}</h1>
 ${roomTable(t('programs.heading'), [{ text: t('col.id') }, { text: t('col.name') }, { text: t('col.fund') }, { text: t('col.asnaf') }, { text: t('col.social') },
-    { text: t('col.status') }, { text: t('col.created') }], rows, t('none'))}
+    { text: t('col.status') }, { text: t('col.created') }, { text: t('col.actions') }], rows, t('none'))}
 <h2 id="program-form-heading">${t('programs.create')}</h2>
 <form id="program-form" class="form" data-api="/api/distribution/programs" data-done="programs.created" aria-labelledby="program-form-heading" novalidate>
 ${roomField('name', t('field.name'), html`<input id="f-name" name="name" required maxlength="200" dir="auto" aria-describedby="f-name-error">`)}
@@ -210,16 +214,18 @@ function rowActions(locale: Locale, row: DisbursementRow): SafeHtml {
   const id = String(row.id);
   const api = `/api/distribution/disbursements/${id}`;
   const error = html`<p class="field-error" id="d-${id}-error" role="alert"></p>`;
-  const cancel = html`<form class="bulk" data-api="${api}/cancel" data-done="disbursements.cancelled" data-error="d-${id}-error" novalidate>
+  // A request is rejected by a checker or cancelled (by anyone, its maker too); an approved one only cancelled.
+  const close = (reject: boolean) => html`<form class="bulk" data-api="${api}/cancel" data-done="disbursements.cancelled" data-error="d-${id}-error" novalidate>
 <label class="visually-hidden" for="d-${id}-reason">${t('field.reason')}</label><input id="d-${id}-reason" name="reason" required maxlength="1000" placeholder="${t('field.reason')}">
-<button type="submit" class="danger">${t('disbursements.cancel')}</button></form>`;
+${reject ? html`<button type="submit" class="danger" id="d-${id}-reject" data-api="${api}/reject" data-done="disbursements.rejected">${t('disbursements.reject')}</button>` : ''}
+<button type="submit" class="danger" id="d-${id}-cancel" data-api="${api}/cancel" data-done="disbursements.cancelled">${t('disbursements.cancel')}</button></form>`;
   if (row.status === 'requested') {
-    return html`<form class="bulk" data-api="${api}/approve" data-done="disbursements.approved" data-error="d-${id}-error" novalidate><button type="submit" id="d-${id}-approve">${t('disbursements.approve')}</button></form>${cancel}${error}`;
+    return html`<form class="bulk" data-api="${api}/approve" data-done="disbursements.approved" data-error="d-${id}-error" novalidate><button type="submit" id="d-${id}-approve">${t('disbursements.approve')}</button></form>${close(true)}${error}`;
   }
   if (row.status === 'approved') {
     return html`<form class="bulk" data-api="${api}/pay" data-done="disbursements.paid" data-error="d-${id}-error" novalidate>
 <label class="visually-hidden" for="d-${id}-reference">${t('field.reference')}</label><input id="d-${id}-reference" name="reference" required maxlength="200" placeholder="${t('field.reference')}">
-<button type="submit" id="d-${id}-pay">${t('disbursements.pay')}</button></form>${cancel}${error}`;
+<button type="submit" id="d-${id}-pay">${t('disbursements.pay')}</button></form>${close(false)}${error}`;
   }
   return html``;
 }

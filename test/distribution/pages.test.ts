@@ -95,6 +95,10 @@ test('disbursements show their amount formatted for the locale from minor units,
   assert.match(indonesian.body, />Setujui</);
   const english = await t.app.inject({ url: '/distribution/disbursements?lang=en', headers: bearer(t.staffToken) });
   assert.ok(english.body.includes(formatDisplay(12_500_000n, 'IDR', 'en-GB')), 'IDR 125,000.00 in en-GB');
+  assert.match(indonesian.body, /data-api="\/api\/distribution\/disbursements\/\d+\/reject"[^>]*>Tolak</);
+  const programs = await t.app.inject({ url: '/distribution/programs', headers: bearer(t.staffToken) });
+  assert.match(programs.body, /data-method="PATCH" data-api="\/api\/distribution\/programs\/\d+"/);
+  assert.match(programs.body, /name="status" value="closed"/);
   const paid = await t.app.inject({ url: '/distribution/disbursements?status=paid', headers: bearer(t.staffToken) });
   assert.ok(!paid.body.includes('/approve"'), 'no paid disbursement to act on');
   const bad = await t.app.inject({ url: '/distribution/disbursements?status=lost', headers: bearer(t.staffToken) });

@@ -1,7 +1,7 @@
 // Maker and checker in chromium: a staff member signed in on the console registers a mustahik in the room's page
-// (a bad NIK refused at its field with the API's code), requests a disbursement there, and is refused when she
+// (a bad NIK refused at its field with the API's code) and marks her verified, requests a disbursement there, and is refused when she
 // approves her own request (disbursement_maker_is_checker, at the row); a second staff member signs in, approves
-// it and marks it paid with a reference, and a request larger than the fund is refused him (fund_balance_insufficient). In Indonesian; axe finds no violation on the pages on the way.
+// it and marks it paid with a reference, and a request larger than the fund is refused him (fund_balance_insufficient) and he rejects it. In Indonesian; axe finds no violation on the pages on the way.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -80,7 +80,6 @@ test('a disbursement requested in the page is refused to its requester, then app
   await page.fill('#f-name', 'Siti Rahmawati');
   await page.fill('#f-nik', '3174057203900002');
   await page.fill('#f-region', 'DKI Jakarta');
-  await page.selectOption('#f-verification', 'verified');
   await page.check('#f-asnaf input[value="fakir"]');
   await page.click('#mustahik-form button[type=submit]');
   await page.waitForFunction(() => (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('f-nik-error').textContent !== '');
@@ -90,6 +89,11 @@ test('a disbursement requested in the page is refused to its requester, then app
   await page.click('#mustahik-form button[type=submit]');
   await page.waitForSelector('main table tbody tr');
   assert.match(await page.textContent('main table tbody') ?? '', /Siti Rahmawati/);
+  assert.match(await page.textContent('#announcer') ?? '', /Mustahik terdaftar/);
+  // Registered unverified; verified in the row, so the request form offers her.
+  await page.click('main table tbody button[id$="-verify"]');
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('main table tbody button[id$="-verify"]') === null);
+  assert.match(await page.textContent('main table tbody') ?? '', /terverifikasi/);
   assert.ok(!(await page.content()).includes(NIK), 'the full NIK is not in the page');
   await assertAccessible('registry');
 
@@ -125,6 +129,9 @@ test('a disbursement requested in the page is refused to its requester, then app
   await page.click(`#d-${largeId}-approve`);
   await page.waitForSelector(`#d-${largeId}-error:not(:empty)`);
   assert.match(await page.textContent(`#d-${largeId}-error`) ?? '', /\(fund_balance_insufficient\)/);
+  await page.fill(`#d-${largeId}-reason`, 'Melebihi saldo');
+  await page.click(`#d-${largeId}-reject`);
+  await page.waitForSelector(`#d-${largeId}[data-status="rejected"]`);
   await page.click(`#d-${id}-approve`);
   await page.waitForSelector(`#d-${id}[data-status="approved"]`);
   assert.match(await page.textContent('#announcer') ?? '', /Penyaluran disetujui/);
@@ -134,6 +141,10 @@ test('a disbursement requested in the page is refused to its requester, then app
   await page.waitForSelector(`#d-${id}[data-status="paid"]`);
   assert.match(await page.textContent(`#d-${id}`) ?? '', /TRF-2026-0001/);
   await assertAccessible('disbursement paid');
+  await page.goto(`${server!.url}/distribution/programs`);
+  await page.waitForSelector('main table tbody tr');
+  assert.match(await page.textContent('main table tbody') ?? '', /Bantuan pangan[\s\S]*aktif/);
+  await assertAccessible('programs');
 
   const paid = await api('GET', `/api/distribution/disbursements/${id}`);
   assert.equal(paid.status, 'paid');
