@@ -17,6 +17,11 @@ export interface ChangeEvent {
   readonly donationIds: readonly string[] | 'all';
   /** The process that made the change (its own events arrive twice: once in memory, once by NOTIFY). */
   readonly origin: string;
+  /**
+   * Set when the change erased a donor's personal data (src/portal/erasure.ts): whoever keeps copies of what
+   * was sent before (the live hub's replay ring) drops them. Absent otherwise, so other payloads are unchanged.
+   */
+  readonly erasure?: true;
 }
 
 export type ChangeHandler = (event: ChangeEvent) => void;
@@ -28,11 +33,14 @@ export class ChangeSet {
 
   campaign(id: bigint | string): this { this.campaignIds.add(String(id)); return this; }
   donation(id: bigint | string): this { this.donationIds.add(String(id)); return this; }
+  #erasure = false;
+  /** Marks the change as an erasure of personal data (ChangeEvent.erasure). */
+  erasure(): this { this.#erasure = true; return this; }
   get empty(): boolean { return this.campaignIds.size === 0 && this.donationIds.size === 0; }
 
   toEvent(origin: string): ChangeEvent {
     const list = (ids: Set<string>) => (ids.size > IDS_PER_NOTIFICATION_MAX ? 'all' as const : [...ids]);
-    return { campaignIds: list(this.campaignIds), donationIds: list(this.donationIds), origin };
+    return { campaignIds: list(this.campaignIds), donationIds: list(this.donationIds), origin, ...(this.#erasure ? { erasure: true as const } : {}) };
   }
 }
 

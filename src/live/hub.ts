@@ -152,6 +152,8 @@ export class LiveHub {
   #allCampaigns = false;
   #allDonations = false;
   #importsChanged = false;
+  /** An erasure was heard since the last flush began (#heard). */
+  #erasureHeard = false;
   #staffSubscribers = 0;
   readonly #imports: ImportsWatcher;
   #firstChangeMs: number | undefined;
@@ -244,6 +246,13 @@ export class LiveHub {
   }
 
   #heard(event: ChangeEvent): void {
+    // An erasure: the ring may hold the donor's name in events sent before it. The next flush forgets the ring
+    // before it appends (its reads start after the erasure committed), so a resume from an older id gets a
+    // fresh snapshot, never the name. Erasures are rare; a resync costs one snapshot per resuming subscriber.
+    if (event.erasure) {
+      this.#erasureHeard = true;
+      this.#imports.forget();
+    }
     if (event.campaignIds === 'all') this.#allCampaigns = true;
     else for (const id of event.campaignIds) this.#dirtyCampaigns.add(id);
     if (event.donationIds === 'all') this.#allDonations = true;
@@ -281,6 +290,11 @@ export class LiveHub {
     this.#lastFlushStartMs = startedMs;
     this.#counts.flushes += 1;
     const taken = this.#takeChanges();
+    const erasure = this.#erasureHeard;
+    if (erasure) {
+      this.#erasureHeard = false;
+      this.#forget();
+    }
     if (taken && this.#subscribers.size === 0) {
       // Nobody is listening: skip the reads, and forget the ring so that a later resume from an id before
       // this point is answered with a snapshot rather than with events that would miss these changes.
@@ -288,6 +302,8 @@ export class LiveHub {
       return;
     }
     try {
+      // The import names held in memory may be the erased ones (a poll old): read them again first.
+      if (erasure) await this.#imports.refresh();
       if (taken) this.#append(await this.#loadUpdate(taken));
       const snapshots = await this.#loadSnapshots();
       await this.#fanOut(snapshots);

@@ -29,7 +29,7 @@ export class ImportsWatcher {
   #json = '[]';
   #runJson = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
-  #polling = false;
+  #polling: Promise<void> | undefined;
   #unavailable = false;
 
   constructor(database: Database, log: FastifyBaseLogger, changed: ImportsChanged) {
@@ -58,9 +58,28 @@ export class ImportsWatcher {
     this.setActive(false);
   }
 
-  async #poll(): Promise<void> {
-    if (this.#polling) return;
-    this.#polling = true;
+  /** Drops the view held (an erasure may have rewritten its names); the next read fills it again. */
+  forget(): void {
+    this.#current = [];
+    this.#json = '[]';
+    this.#runJson = new Map();
+  }
+
+  /**
+   * Reads the imports now, after any read in flight: an erasure rewrote import names, and the view held here
+   * (up to a poll old) must not go out in a snapshot after it.
+   */
+  async refresh(): Promise<void> {
+    await this.#polling;
+    if (!this.#unavailable) await this.#poll();
+  }
+
+  #poll(): Promise<void> {
+    this.#polling ??= this.#read().finally(() => { this.#polling = undefined; });
+    return this.#polling;
+  }
+
+  async #read(): Promise<void> {
     try {
       const rows = await recentImports(this.#database, { recentSeconds: LIVE_IMPORTS_RECENT_SECONDS, limit: LIVE_IMPORTS_SHOWN_MAX });
       const views = rows.map(importView);
@@ -85,8 +104,6 @@ export class ImportsWatcher {
       } else {
         this.#log.warn({ err: error }, 'live: reading import progress failed');
       }
-    } finally {
-      this.#polling = false;
     }
   }
 }

@@ -186,6 +186,7 @@ async function eraseIn(tx: Queryable, changes: ChangeSet, target: ErasureTarget,
   const { rows: gifts } = await tx.query<{ id: bigint; campaign_id: bigint }>(
     'update donations set donor_name = $2, updated_at = $3 where donor_id = $1 returning id, campaign_id', [donor.id, pseudonym, now]);
   for (const gift of gifts) changes.donation(gift.id).campaign(gift.campaign_id);
+  changes.erasure();
   await tx.query('update donors set display_name = $2, email = null, external_ref = null, erased_at = $3 where id = $1', [donor.id, pseudonym, now]);
   const needles = needlesOf([donor.display_name, ...names.map((row) => row.name)], donor.email);
   const donationIds = gifts.map((gift) => gift.id);

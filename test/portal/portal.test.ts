@@ -22,6 +22,26 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { drainReceiptRequests, localDate } from '../../src/receipts/issuer.ts';
 
 const NAME = 'Siti Rahmawati Quokka';
+/** A live stream that has not said what a test waits for by then has failed (rather than hanging the file). */
+const STREAM_WAIT_MS = 30_000;
+
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, sofar: string, done: (text: string) => boolean): Promise<string> {
+  let text = sofar;
+  const decoder = new TextDecoder();
+  const deadline = Date.now() + STREAM_WAIT_MS;
+  while (!done(text)) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`the stream did not say it within ${STREAM_WAIT_MS} ms; it said: ${text.slice(-1500)}`)), Math.max(0, deadline - Date.now())); });
+    try {
+      const chunk = await Promise.race([reader.read(), timeout]);
+      if (chunk.done) throw new Error(`the stream ended; it said: ${text.slice(-1500)}`);
+      text += decoder.decode(chunk.value, { stream: true });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return text;
+}
 const EMAIL = 'Siti.Quokka@Example.ORG';
 const PUBLIC_URL = 'http://amanah.test';
 
@@ -282,6 +302,21 @@ describe('donor portal (/me) and erasure', () => {
     const db = testDatabase.database;
     const ledgerBefore = await db.query<{ count: bigint }>('select count(*) as count from ledger_lines');
     const totalsBefore = await db.query('select id, raised_minor, donation_count from campaigns order by id');
+    // A receipt issued before (the receipts test drained them): its public check must answer the same after.
+    const receipt = (await db.query<{ code: string; number: string }>(`select code, content->>'number' as number from receipts where donation_id = $1 and status = 'valid'`, [ids.gifts[0]])).rows[0]!;
+    const checkedBefore = await app.inject({ url: `/receipts/verify/${receipt.code}` });
+    assert.equal(checkedBefore.statusCode, 200, checkedBefore.body);
+    // The live hub's replay ring: a staff stream is open while a new gift with the name and email is announced,
+    // so the ring holds an update naming them; a resume from before it, after the erasure, must not replay it.
+    const liveTicket = (await app.inject({ method: 'POST', url: '/api/live/ticket', headers: bearer(staffToken) })).json().ticket;
+    const watching = new AbortController();
+    const watcher = (await fetch(`${base}/api/live?ticket=${encodeURIComponent(liveTicket)}`, { signal: watching.signal })).body!.getReader();
+    let seen = '';
+    seen = await readUntil(watcher, seen, (text) => /event: snapshot[\s\S]*?\n\n/.test(text));
+    const resumeFrom = /id: (\S+)\nevent: snapshot/.exec(seen)![1]!;
+    const named = await app.inject({ method: 'POST', url: '/api/donations', headers: { 'idempotency-key': 'portal-ring' }, payload: { campaign_id: ids.campaign, amount: '5000', currency: 'IDR', donor_name: NAME, donor_email: EMAIL } });
+    assert.equal(named.statusCode, 201, named.body);
+    seen = await readUntil(watcher, seen, (text) => text.includes(NAME));
     const { cookie, page } = await signIn(EMAIL, '10.4.0.1');
     const erased = await form('/me/erase', { csrf: csrfOf(page), confirm: 'yes', lang: 'en' }, { cookie: `amanah_me=${cookie}` }, '10.4.0.1');
     assert.equal(erased.statusCode, 200, erased.body);
@@ -307,7 +342,7 @@ describe('donor portal (/me) and erasure', () => {
     const audit = await db.query<{ actor_token_id: string; detail: { donations: number; ledger_memos_with_personal_data: number } }>(`select actor_token_id, detail from audit_log where action = 'donor.erased'`);
     assert.equal(audit.rows.length, 1);
     assert.equal(audit.rows[0]!.actor_token_id, 'donor');
-    assert.equal(audit.rows[0]!.detail.donations, 3);
+    assert.equal(audit.rows[0]!.detail.donations, 4, 'the three gifts and the one announced on the live stream');
     assert.equal(audit.rows[0]!.detail.ledger_memos_with_personal_data, 0);
     assert.equal((await db.query('select 1 from donations where donor_name = $1', ['Someone Else'])).rows.length, 1, 'another donor is untouched');
 
@@ -336,9 +371,26 @@ describe('donor portal (/me) and erasure', () => {
     const stream = await fetch(`${base}/api/live?ticket=${encodeURIComponent(ticket)}`, { signal: controller.signal });
     const reader = stream.body!.getReader();
     let text = '';
-    while (!/event: snapshot[\s\S]*\n\n/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    text = await readUntil(reader, text, (sofar) => /event: snapshot[\s\S]*\n\n/.test(sofar));
     controller.abort();
     assert.match(text, /Donor erased/);
-    assert.deepEqual(holds(text), []);
+    assert.deepEqual(holds(text), [], text.slice(Math.max(0, text.toLowerCase().indexOf('quokka') - 600), text.toLowerCase().indexOf('quokka') + 200));
+    // A resume from before the named update gets a fresh snapshot, not the ring's copy of it.
+    const resumeTicket = (await app.inject({ method: 'POST', url: '/api/live/ticket', headers: staff })).json().ticket;
+    const resuming = new AbortController();
+    const resumed = (await fetch(`${base}/api/live?ticket=${encodeURIComponent(resumeTicket)}`, { signal: resuming.signal, headers: { 'last-event-id': resumeFrom } })).body!.getReader();
+    let replay = '';
+    replay = await readUntil(resumed, replay, (sofar) => /event: \w+\n[\s\S]*?\n\n/.test(sofar));
+    replay = replay.slice(replay.indexOf('id: '));
+    resuming.abort();
+    watching.abort();
+    assert.match(replay, /^id: \S+\nevent: resync\n/, `the first message after the erasure is a resync (a whole snapshot): ${replay.slice(0, 200)}`);
+    assert.deepEqual(holds(replay), []);
+    // The receipt's public check is unchanged: issuer, number, date, amount, still valid.
+    const checkedAfter = await app.inject({ url: `/receipts/verify/${receipt.code}` });
+    assert.equal(checkedAfter.statusCode, 200, checkedAfter.body);
+    assert.deepEqual(checkedAfter.json(), checkedBefore.json());
+    assert.equal(checkedAfter.json().status, 'valid');
+    assert.equal(checkedAfter.json().number, receipt.number);
   });
 });
