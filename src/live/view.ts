@@ -6,7 +6,8 @@ import type { CampaignRow, CampaignStatus, Fund } from '../campaigns/queries.ts'
 import type { ImportProgressRow } from './queries.ts';
 
 /**
- * The locale each currency is shown in. The page is in English, so a currency is shown in its own country's
+ * The locale each currency's `*_display` text is in, for API clients that show it as given (the dashboard
+ * formats `raised`/`amount` itself in the viewer's language). In English text, a currency is shown in its own country's
  * locale when that keeps Latin digits and reads naturally ("Rp 1.500.000,00", "RM 1,500.00", "₺1.500,00"), and
  * in English for that country otherwise: Gulf amounts keep Latin digits ("KWD 1,234.500") inside English
  * text, and yen gets the ordinary ¥ ("¥3,000"), not ja-JP's full-width ￥, which many fonts lack. Currencies

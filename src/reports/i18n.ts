@@ -3,7 +3,7 @@
 import type { Locale } from '../console/i18n.ts';
 
 const en = {
-  'reports.title': 'Reports', 'reports.period': 'Period {from} to {to} (to exclusive, UTC)', 'reports.at': 'At {at} (UTC)',
+  'reports.title': 'Reports', 'reports.period': 'Period {from} to {to} (to exclusive, UTC)', 'reports.at': 'At {at}',
   'reports.csv': 'CSV', 'reports.json': 'JSON', 'reports.switch': 'Bahasa Indonesia', 'reports.none': 'Nothing was posted.',
   'reports.loading': 'Loading the report…', 'reports.signedOut': 'Sign in to the console first: the report is shown to staff only.', 'reports.signIn': 'Sign in',
   'changes.heading': 'Statement of changes in funds (laporan perubahan dana, PSAK 109)',
@@ -28,7 +28,7 @@ const en = {
 export type ReportKey = keyof typeof en;
 
 const id: Readonly<Record<ReportKey, string>> = {
-  'reports.title': 'Laporan', 'reports.period': 'Periode {from} sampai {to} (tanpa {to}, UTC)', 'reports.at': 'Per {at} (UTC)',
+  'reports.title': 'Laporan', 'reports.period': 'Periode {from} sampai {to} (tanpa {to}, UTC)', 'reports.at': 'Per {at}',
   'reports.csv': 'CSV', 'reports.json': 'JSON', 'reports.switch': 'English', 'reports.none': 'Tidak ada yang dibukukan.',
   'reports.loading': 'Memuat laporan…', 'reports.signedOut': 'Masuk ke konsol dahulu: laporan hanya ditampilkan untuk staf.', 'reports.signIn': 'Masuk',
   'changes.heading': 'Laporan perubahan dana (PSAK 109)',

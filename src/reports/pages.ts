@@ -9,7 +9,20 @@ import { reportText, type ReportKey } from './i18n.ts';
 
 export type ReportName = 'changes-in-funds' | 'financial-position' | 'trial-balance' | 'baznas';
 
-function page(locale: Locale, name: ReportName, title: string, subtitle: string, query: string, body: SafeHtml): string {
+/**
+ * "At <time>": the instant in UTC with its zone named, which reports.js rewrites in the viewer's zone and
+ * language once the page is in place (a staff member in Jayapura reads their own clock).
+ */
+/** Intl refuses dateStyle with timeZoneName, so the parts are named; reports.js formats with the same. */
+const AT_FORMAT = { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' } as const;
+
+function atLine(locale: Locale, at: Date): SafeHtml {
+  const [before, after] = reportText(locale, 'reports.at').split('{at}');
+  const utc = new Intl.DateTimeFormat(INTL_LOCALE[locale], { ...AT_FORMAT, timeZone: 'UTC' }).format(at);
+  return html`${before ?? ''}<time datetime="${at.toISOString()}">${utc}</time>${after ?? ''}`;
+}
+
+function page(locale: Locale, name: ReportName, title: string, subtitle: string | SafeHtml, query: string, body: SafeHtml): string {
   const t = (key: ReportKey) => reportText(locale, key);
   const other: Locale = locale === 'id' ? 'en' : 'id';
   const api = `/api/reports/${name}?${query}`;
@@ -80,7 +93,7 @@ export function trialBalancePage(locale: Locale, at: Date, trial: TrialBalance, 
     rows.push([t('row.total'), m(total.debitMinor), m(total.creditMinor), m(total.debitMinor - total.creditMinor)]);
     return table(total.currency, [t('col.account'), t('col.debit'), t('col.credit'), t('col.balance')], rows, 1);
   });
-  return page(locale, 'trial-balance', t('trial.heading'), reportText(locale, 'reports.at', { at: at.toISOString() }), query,
+  return page(locale, 'trial-balance', t('trial.heading'), atLine(locale, at), query,
     html`${tables.length > 0 ? tables : html`<p class="empty">${t('reports.none')}</p>`}`);
 }
 
@@ -92,7 +105,7 @@ export function positionPage(locale: Locale, at: Date, positions: readonly Posit
       [...position.assets.map((asset) => [asset.account, m(asset.amountMinor)]), [t('row.total'), m(position.assetsMinor)]], 1)}
 ${table(t('position.funds'), [t('col.fund'), t('col.amount')], [...position.funds.map((fund) => [fundName(locale, fund.fund), m(fund.amountMinor)]), [t('row.total'), m(position.fundsMinor)]], 1)}`;
   });
-  return page(locale, 'financial-position', t('position.heading'), reportText(locale, 'reports.at', { at: at.toISOString() }), query,
+  return page(locale, 'financial-position', t('position.heading'), atLine(locale, at), query,
     html`${tables.length > 0 ? tables : html`<p class="empty">${t('reports.none')}</p>`}`);
 }
 

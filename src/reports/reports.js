@@ -24,7 +24,17 @@
     document.title = page.title;
     document.querySelector('header.top').replaceWith(page.querySelector('header.top'));
     document.getElementById('main').replaceWith(page.getElementById('main'));
+    showTimesInViewersZone(page.body.dataset.locale);
   }, (error) => fail(String(error)));
+
+  /** The server writes instants in UTC; the browser's Intl knows the viewer's own zone. */
+  function showTimesInViewersZone(locale) {
+    const format = new Intl.DateTimeFormat(locale || undefined, { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+    for (const time of document.querySelectorAll('#main time[datetime]')) {
+      const instant = new Date(time.getAttribute('datetime'));
+      if (!Number.isNaN(instant.getTime())) time.textContent = format.format(instant);
+    }
+  }
 
   document.addEventListener('click', (event) => {
     const link = event.target instanceof Element ? event.target.closest('a[href^="/api/reports/"]') : null;

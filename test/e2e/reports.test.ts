@@ -81,3 +81,25 @@ test('a report page asks to sign in, then shows the trial balance to the signed-
   assert.match(csv, /clearing:api,IDR,1250000(\.00)?,/);
   assert.deepEqual(pageErrors, []);
 });
+
+test("a report's instant is shown in the viewer's zone and language, not the server's UTC", async () => {
+  const session = await page.context().newCDPSession(page);
+  await session.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Jayapura' });
+  try {
+    await page.goto(`${server!.url}/console/reports/financial-position?lang=en`);
+    await page.waitForSelector('main table');
+    const { text, inZone, inUtc } = await page.evaluate(() => {
+      const node = (globalThis as unknown as { document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null } }).document.querySelector('main time[datetime]')!;
+      const at = new Date(node.getAttribute('datetime')!);
+      const format = (timeZone: string) => new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' }).format(at);
+      return { text: node.textContent, inZone: format('Asia/Jayapura'), inUtc: format('UTC') };
+    });
+    assert.equal(text, inZone);
+    assert.notEqual(text, inUtc);
+    await assertAccessible('financial position');
+  } finally {
+    await session.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await session.detach();
+  }
+  assert.deepEqual(pageErrors, []);
+});
