@@ -38,8 +38,8 @@ export function hawlPage(locale: Locale): string {
   const messages = new SafeHtml(JSON.stringify({ empty: t('empty') }).replace(/</g, '\\u003c'));
   return html`<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${t('title')}</title><link rel="stylesheet" href="/console.css"></head>
-<body data-locale="${locale}"><main>
+<meta name="color-scheme" content="light dark"><title>${t('title')}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console.css"></head>
+<body data-locale="${locale}">${roomHeader(locale, 'hawl', '')}<main id="main">
 <h1>${t('heading')}</h1>
 <p>${t('explain')}</p>
 <p id="hawl-signed-out" hidden>${t('signIn')} <a href="/console">${t('console')}</a></p>
@@ -78,17 +78,23 @@ function jsonScript(id: string, value: unknown): SafeHtml {
   return html`<script type="application/json" id="${id}">${new SafeHtml(JSON.stringify(value).replace(/</g, '\\u003c'))}</script>`;
 }
 
-function roomDocument(locale: Locale, page: RoomPage, query: string, heading: string, main: SafeHtml): string {
+/** The room's header: its nav (this page marked), the way back to the console and the language switch. */
+function roomHeader(locale: Locale, page: RoomPage | 'hawl', query: string): SafeHtml {
   const t = (key: DistributionKey) => distributionText(locale, key);
   const other: Locale = locale === 'id' ? 'en' : 'id';
   const switchQuery = query === '' ? `lang=${other}` : `${query}&lang=${other}`;
+  return html`<header class="top"><div class="brand"><p class="title"><strong>amanah</strong> · ${t('room.title')}</p>
+<nav aria-label="${t('room.nav')}"><ul class="nav">${ROOM_NAV.map((item) => html`<li><a href="${item.href}"${item.page === page ? html` aria-current="page"` : ''}>${t(item.key)}</a></li>`)}<li><a href="/console">${t('room.console')}</a></li></ul></nav>
+<a class="lang" href="?${switchQuery}" lang="${other}" hreflang="${other}">${t('room.switch')}</a></div></header>`;
+}
+
+function roomDocument(locale: Locale, page: RoomPage, query: string, heading: string, main: SafeHtml): string {
+  const t = (key: DistributionKey) => distributionText(locale, key);
   return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">
 <title>amanah: ${heading}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console.css"><script src="/distribution/distribution.js" defer></script></head>
 <body data-page="distribution-${page}" data-locale="${INTL_LOCALE[locale]}"><a class="skip" href="#main">${t('room.skip')}</a>
-<header class="top"><div class="brand"><p class="title"><strong>amanah</strong> · ${t('room.title')}</p>
-<nav aria-label="${t('room.nav')}"><ul class="nav">${ROOM_NAV.map((item) => html`<li><a href="${item.href}"${item.page === page ? html` aria-current="page"` : ''}>${t(item.key)}</a></li>`)}<li><a href="/console">${t('room.console')}</a></li></ul></nav>
-<a class="lang" href="?${switchQuery}" lang="${other}" hreflang="${other}">${t('room.switch')}</a></div></header>
+${roomHeader(locale, page, query)}
 <main id="main" tabindex="-1">${main}<p id="announcer" class="visually-hidden" role="status" aria-live="polite"></p></main>
 ${jsonScript('distribution-messages', { messages: scriptMessages(locale), errors: distributionErrorTitles(locale) })}
 </body></html>`.text;

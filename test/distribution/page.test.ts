@@ -17,6 +17,11 @@ test('the hawl page speaks Indonesian or English, says 354 days, and loads its s
   assert.match(indonesian.body, /<html lang="id">/);
   assert.match(indonesian.body, /Haul: zakat belum tersalurkan/);
   assert.match(indonesian.body, /354 hari/);
+  // The room's nav (this page current), the way back to the console, the language switch and dark mode.
+  assert.match(indonesian.body, /<a href="\/distribution\/hawl" aria-current="page">/);
+  for (const href of ['/distribution', '/distribution/mustahik', '/distribution/programs', '/distribution/disbursements', '/console']) assert.ok(indonesian.body.includes(`href="${href}"`), href);
+  assert.match(indonesian.body, /<a class="lang" href="\?lang=en"/);
+  assert.match(indonesian.body, /<meta name="color-scheme" content="light dark">/);
   const english = await test_.app.inject({ url: '/distribution/hawl', headers: { 'accept-language': 'en-GB,en;q=0.9' } });
   assert.match(english.body, /<html lang="en">/);
   assert.match(english.body, /354 days \(one lunar year\)/);
