@@ -11,9 +11,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { formatDisplay } from '../money/index.ts';
+import { drawsVisualOrder, visualOrder } from './right-to-left.ts';
 
 export const RECEIPT_CONTENT_VERSION = 1;
 
@@ -70,11 +72,11 @@ export function figures(minor: bigint, currency: string): { id: string; en: stri
 
 /**
  * Fonts. PDF's standard Helvetica writes WinAnsi only: a donor named Łukasz, Дмитрий, Ελένη or Nguyễn printed as "?".
- * Text outside WinAnsi is drawn in DejaVu Sans, embedded (Latin, Greek, Cyrillic, Arabic, Hebrew; pdfkit's fontkit
- * shapes Arabic), and everything else in Helvetica, because embedding costs rendering time. Measured here (200
- * renderings each, load 3.7): all in Helvetica 9.2-10.7 ms and 4.0 KB a receipt; DejaVu for every line 126 ms and
- * 24 KB (fontkit reads DejaVu's layout tables in each new document); DejaVu for a Cyrillic name only 62 ms and
- * 8.6 KB, an Arabic one 47 ms and 7.8 KB. pdfkit names a subset from the font's id in the document, not at
+ * Text outside WinAnsi is drawn in DejaVu Sans, embedded (Latin, Greek, Cyrillic, Arabic, Hebrew; fontkit shapes
+ * Arabic, and ./right-to-left.ts puts right-to-left text in visual order), and everything else in Helvetica,
+ * because embedding costs rendering time. Measured here (200 renderings each, load 3.7): all in Helvetica
+ * 9.2-10.7 ms and 4.0 KB a receipt; DejaVu for every line 126 ms and 24 KB (fontkit reads DejaVu's layout tables in
+ * each new document); DejaVu for a Cyrillic name only 62 ms and 8.6 KB, an Arabic one 47 ms and 7.8 KB. pdfkit names a subset from the font's id in the document, not at
  * random, so the bytes stay the same on every rendering. Scripts DejaVu lacks (Han, Devanagari, Thai …) print as
  * its empty box; the stored content keeps them exact.
  */
@@ -90,11 +92,18 @@ export const BODY_FONT = STANDARD_FONTS.body;
 export const BOLD_FONT = STANDARD_FONTS.bold;
 const WIN_ANSI = /^[\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201c\u201d]*$/;
 
-/** Sets the font that can draw `text` (NFC: a name typed decomposed prints composed) and returns the text to draw. */
+/**
+ * Sets the font that can draw `text` and returns the text to draw: NFC (a name typed decomposed prints composed),
+ * and Arabic or Hebrew in visual order (WinAnsi has neither).
+ */
 export function inFont(doc: PDFKit.PDFDocument, text: string, weight: FontWeight = 'body'): string {
   const composed = text.normalize('NFC');
-  doc.font(WIN_ANSI.test(composed) ? STANDARD_FONTS[weight] : EMBEDDED_FONTS[weight].name);
-  return composed;
+  if (WIN_ANSI.test(composed)) {
+    doc.font(STANDARD_FONTS[weight]);
+    return composed;
+  }
+  doc.font(EMBEDDED_FONTS[weight].name);
+  return visualOrder(composed);
 }
 
 /** Draws the QR code as filled squares: vector, deterministic, no image to encode. */
@@ -124,7 +133,9 @@ export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
 export function newDocument(title: string, at: Date): PDFKit.PDFDocument {
   // Fixed dates make the bytes (and pdfkit's file ID, a hash of the info) the same on every rendering.
   const doc = new PDFDocument({ size: 'A4', margin: 50, compress: true, info: { Title: title, Producer: 'amanah', Creator: 'amanah', CreationDate: at, ModDate: at } });
-  for (const font of Object.values(EMBEDDED_FONTS)) doc.registerFont(font.name, font.bytes);
+  // pdfkit takes a fontkit font as well as the file's bytes (its types list only the bytes); a new one per document,
+  // as pdfkit would create from the bytes, with the layout that draws visual-order right-to-left text.
+  for (const font of Object.values(EMBEDDED_FONTS)) doc.registerFont(font.name, drawsVisualOrder(fontkit.create(font.bytes) as fontkit.Font) as unknown as Buffer);
   return doc.font(BODY_FONT);
 }
 
