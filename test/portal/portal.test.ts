@@ -316,7 +316,7 @@ describe('donor portal (/me) and erasure', () => {
     const resumeFrom = /id: (\S+)\nevent: snapshot/.exec(seen)![1]!;
     const named = await app.inject({ method: 'POST', url: '/api/donations', headers: { 'idempotency-key': 'portal-ring' }, payload: { campaign_id: ids.campaign, amount: '5000', currency: 'IDR', donor_name: NAME, donor_email: EMAIL } });
     assert.equal(named.statusCode, 201, named.body);
-    seen = await readUntil(watcher, seen, (text) => text.includes(NAME));
+    await readUntil(watcher, seen, (text) => text.includes(NAME));
     const { cookie, page } = await signIn(EMAIL, '10.4.0.1');
     const erased = await form('/me/erase', { csrf: csrfOf(page), confirm: 'yes', lang: 'en' }, { cookie: `amanah_me=${cookie}` }, '10.4.0.1');
     assert.equal(erased.statusCode, 200, erased.body);
