@@ -179,45 +179,84 @@ export interface NewPayment {
   donationId: bigint; provider: ProviderName; checkoutKey: string; requestSha256: Buffer; currency: string; amountUnits: bigint;
 }
 
-/** The payment row of a checkout's first step; a racing request with the same key finds the winner's row. */
-export async function insertPayment(db: Queryable, payment: NewPayment): Promise<void> {
-  await db.query(
-    `insert into payments (donation_id, provider, checkout_key, request_sha256, reference, currency, amount_units)
-     values ($1::bigint, $2, $3, $4, 'amanah-' || $1::bigint::text, $5, $6)
-     on conflict do nothing`,
-    [payment.donationId, payment.provider, payment.checkoutKey, payment.requestSha256, payment.currency, payment.amountUnits],
+/**
+ * The payments rows of checkouts' first steps, each inserted already leased to the request that inserts it
+ * (attempt 1, the reference the first lease would give) and answered joined to its donation, in one statement
+ * for the batch: per checkout, the insert, a look-up by key and the lease were three round trips and two commits
+ * (bench/checkout.ts). Answers per input, in order: the row, or undefined where the key (or the donation) already
+ * had one, or an earlier input of the batch had the same key; that request finds the winner's row by key and
+ * meets its lease. A crash after this insert leaves a lease that runs out in PAYMENT_CHECKOUT_LEASE_MS, as a
+ * crash after the provider call always did; an error of the provider call releases it at once.
+ */
+export async function insertLeasedPayments(db: Queryable, payments: readonly NewPayment[], leaseMs: number): Promise<(PaymentRow | undefined)[]> {
+  const { rows } = await db.query<PaymentRow>(
+    `with input as (
+       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[])
+         with ordinality as i (donation_id, provider, checkout_key, request_sha256, currency, amount_units, n)),
+     p as (
+       insert into payments (donation_id, provider, checkout_key, request_sha256, reference, currency, amount_units, attempt, lease_until)
+       select donation_id, provider, checkout_key, request_sha256, 'amanah-' || donation_id::text, currency, amount_units, 1,
+         now() + $7 * interval '1 millisecond'
+       from input order by n
+       on conflict do nothing returning *)
+     select ${PAYMENT_COLUMNS} from p join donations d on d.id = p.donation_id`,
+    [payments.map((item) => item.donationId), payments.map((item) => item.provider), payments.map((item) => item.checkoutKey),
+      payments.map((item) => item.requestSha256), payments.map((item) => item.currency), payments.map((item) => item.amountUnits), leaseMs],
   );
+  const byKey = new Map(rows.map((row) => [row.checkout_key, row]));
+  return payments.map((item) => {
+    const row = byKey.get(item.checkoutKey);
+    byKey.delete(item.checkoutKey); // A key twice in the batch: only its first request holds the lease.
+    return row !== undefined && row.donation_id === item.donationId ? row : undefined;
+  });
 }
 
 /**
  * Takes the right to call the provider for a payment still being created: one request at a time (a crashed
  * holder's lease runs out). Midtrans refuses an order_id twice, so each attempt after the first gets a new
  * reference there; Stripe and Xendit keep theirs (Stripe's idempotency key and Xendit's lookup make a resumed
- * call return the first payment).
+ * call return the first payment). The leased row is answered by the same statement.
  */
 export async function leasePayment(db: Queryable, id: bigint, leaseMs: number): Promise<PaymentRow | undefined> {
-  const { rows } = await db.query<{ id: bigint }>(
-    `update payments set attempt = attempt + 1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now(),
-       reference = case when provider = 'midtrans' and attempt >= 1 then 'amanah-' || donation_id::text || '-' || (attempt + 1)::text else reference end
-     where id = $1 and status = 'creating' and (lease_until is null or lease_until < now())
-     returning id`,
+  const { rows } = await db.query<PaymentRow>(
+    `with p as (
+       update payments set attempt = attempt + 1, lease_until = now() + $2 * interval '1 millisecond', updated_at = now(),
+         reference = case when provider = 'midtrans' and attempt >= 1 then 'amanah-' || donation_id::text || '-' || (attempt + 1)::text else reference end
+       where id = $1 and status = 'creating' and (lease_until is null or lease_until < now())
+       returning *)
+     select ${PAYMENT_COLUMNS} from p join donations d on d.id = p.donation_id`,
     [id, leaseMs],
   );
-  return rows.length === 0 ? undefined : findPaymentById(db, id);
+  return rows[0];
 }
 
 export async function releaseLease(db: Queryable, id: bigint): Promise<void> {
   await db.query(`update payments set lease_until = null where id = $1 and status = 'creating'`, [id]);
 }
 
-/** The third step: what the provider answered, stored; the payment is open for the donor to pay. */
-export async function storeCreatedPayment(db: Queryable, id: bigint, created: CreatedPayment): Promise<void> {
-  await db.query(
-    `update payments set status = 'open', provider_payment_id = $2, payment_url = $3, snap_token = $4, expires_at = $5,
-       lease_until = null, updated_at = now()
-     where id = $1 and status = 'creating'`,
-    [id, created.providerPaymentId, created.paymentUrl, created.snapToken, created.expiresAt],
+export interface StoredAnswer { paymentId: bigint; created: CreatedPayment }
+
+/**
+ * The third step for a batch: what each provider answered, stored; each payment is open for the donor to pay.
+ * One statement answers the rows as stored (per input, in order), or undefined for a payment no longer
+ * 'creating' (its lease ran out and another request stored its own answer first).
+ */
+export async function storeCreatedPayments(db: Queryable, answers: readonly StoredAnswer[]): Promise<(PaymentRow | undefined)[]> {
+  const { rows } = await db.query<PaymentRow>(
+    `with input as (
+       select * from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+         as i (id, provider_payment_id, payment_url, snap_token, expires_at)),
+     stored as (
+       update payments p set status = 'open', provider_payment_id = i.provider_payment_id, payment_url = i.payment_url,
+         snap_token = i.snap_token, expires_at = i.expires_at, lease_until = null, updated_at = now()
+       from input i where p.id = i.id and p.status = 'creating'
+       returning p.*)
+     select ${PAYMENT_COLUMNS} from stored p join donations d on d.id = p.donation_id`,
+    [answers.map((item) => item.paymentId), answers.map((item) => item.created.providerPaymentId), answers.map((item) => item.created.paymentUrl),
+      answers.map((item) => item.created.snapToken), answers.map((item) => item.created.expiresAt?.toISOString() ?? null)],
   );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return answers.map((item) => byId.get(item.paymentId));
 }
 
 export async function recordEventOutcome(db: Queryable, event: PaymentEvent, paymentId: bigint | null, outcome: string): Promise<void> {

@@ -78,6 +78,7 @@ const webhookAnswerSchema = {
 export async function paymentRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const providers = createProviders(context.config.paymentProviders);
   const checkout = new Checkout(context, providers);
+  app.addHook('onClose', async () => checkout.drain());
   const limiter = new CheckoutRateLimiter(context.config.paymentProviders.rateLimits, context.config.cache.redisUrl);
   app.addHook('onClose', async () => limiter.close());
 
