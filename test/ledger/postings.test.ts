@@ -118,6 +118,12 @@ describe('ledger postings', () => {
       await tx.query(`insert into ledger_lines (entry_id, account_id, currency, amount_minor) values ($1, $2, 'IDR', 5)`, [entry!.id, account!.id]);
     }), /does not balance/);
     await assert.rejects(t.database.query(`insert into ledger_entries (kind) values ('reversal')`), /has no lines/);
+    // A line added to an entry an earlier transaction wrote is checked by the line's own trigger (migration 0022:
+    // lines of the transaction's own entries are left to the entry's check).
+    const { rows: [earlier] } = await t.database.query<{ id: bigint; currency: string }>(
+      `select l.entry_id as id, l.currency from ledger_lines l where l.account_id = $1 order by l.entry_id limit 1`, [account!.id]);
+    await assert.rejects(t.database.query(`insert into ledger_lines (entry_id, account_id, currency, amount_minor) values ($1, $2, $3, 5)`,
+      [earlier!.id, account!.id, earlier!.currency]), /does not balance/);
     await assert.rejects(t.database.query('update ledger_lines set amount_minor = amount_minor + 1'), /immutable/);
     await assert.rejects(t.database.query('delete from ledger_entries'), /immutable/);
     await assert.rejects(postEntry(t.database, { kind: 'reversal', campaignId: null, reversesEntryId: null, memo: 'x' },
