@@ -180,7 +180,7 @@ export function consolePage(input: PageInput): string {
 <input id="token" name="token" type="password" required autocomplete="off" spellcheck="false" aria-describedby="sign-in-error">
 <button type="submit">${t('signin.submit')}</button><p id="sign-in-error" class="field-error" role="alert"></p></form>
 <div id="signed-in" class="signed-in" hidden><span id="signed-in-as"></span> <button id="sign-out" type="button">${t('signin.out')}</button></div></header>
-<main id="main" tabindex="-1"><p id="signed-out-note" class="note">${t('signin.needed')}</p><div id="content" hidden>${body}</div>
+<main id="main" tabindex="-1"><div id="content" hidden>${body}</div><div id="signed-out-note"><h1 class="visually-hidden">${t('console.title')}</h1><p class="note">${t('signin.needed')}</p></div>
 <p id="announcer" class="visually-hidden" aria-live="polite"></p></main>
 <script type="application/json" id="messages">${jsonBlock({ messages: catalogue(locale), errors: errorTitles(locale) })}</script>
 </body></html>`.text;

@@ -65,7 +65,7 @@ export async function docsRoutes(app: FastifyInstance, _context: AppContext): Pr
     return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>amanah API</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
 code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}</style></head>
-<body><h1>amanah API: errors</h1>
+<body><main><h1>amanah API: errors</h1>
 <p>The interactive reference is at <a href="/docs/">/docs</a>. JSON under <code>/api</code>; the machine-readable document is <a href="/api/openapi.json">/api/openapi.json</a>.
 Amounts are decimal strings in the currency's major units (<code>"150000.50"</code>), ids are strings, field names snake_case.
 Write endpoints take <code>Authorization: Bearer &lt;token&gt;</code>. <code>POST /api/donations</code> needs an <code>Idempotency-Key</code> header:
@@ -76,6 +76,6 @@ ${operations.map((operation) => html`<tr><td>${operation.method}</td><td><code>$
 <h2>Errors</h2><p>Every error is <code>application/problem+json</code> (RFC 9457) with a stable <code>code</code>.</p>
 <table><tr><th>code</th><th>HTTP</th><th>meaning</th></tr>
 ${errors.map((error) => html`<tr id="error-${error.code}"><td><code>${error.code}</code></td><td>${error.status}</td><td>${error.title}</td></tr>`)}
-</table></body></html>`.text;
+</table></main></body></html>`.text;
   });
 }

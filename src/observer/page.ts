@@ -91,17 +91,17 @@ function page(locale: Locale): string {
 <button type="submit">${t('signin.submit')}</button> <span id="signin-error" class="error" role="alert"></span></form>
 <div id="observer" hidden>
 <div class="status" role="status" aria-live="polite"><span id="pressure-pill" class="pill">${t('pressure.ok')}</span><span id="pressure-text"></span><span id="stream-state" class="muted"></span></div>
-<section class="box" aria-labelledby="h-workers"><h2 id="h-workers">${t('h.workers')}</h2><div id="table-workers"></div></section>
+<section class="box" tabindex="0" aria-labelledby="h-workers"><h2 id="h-workers">${t('h.workers')}</h2><div id="table-workers"></div></section>
 <h2>${t('h.system')}</h2><dl id="tiles" class="tiles"></dl>
 <h2>${t('h.load')}</h2><div id="charts" class="charts"></div>
 <h2>${t('h.tables')}</h2><div class="tables">
-${TABLES.map((table) => html`<section class="box${table.wide ? ' wide' : ''}" aria-labelledby="h-${table.id}"><h2 id="h-${table.id}">${t(table.title)}</h2><div id="table-${table.id}"></div></section>`)}
+${TABLES.map((table) => html`<section class="box${table.wide ? ' wide' : ''}" tabindex="0" aria-labelledby="h-${table.id}"><h2 id="h-${table.id}">${t(table.title)}</h2><div id="table-${table.id}"></div></section>`)}
 </div>
-<section class="box" aria-labelledby="h-statements"><h2 id="h-statements">${t('h.statements')}</h2><div id="table-statements"></div></section>
+<section class="box" tabindex="0" aria-labelledby="h-statements"><h2 id="h-statements">${t('h.statements')}</h2><div id="table-statements"></div></section>
 <h2>${t('h.database')}</h2><div class="tables">
-<section class="box wide" aria-labelledby="h-running"><h2 id="h-running">${t('h.running')}</h2><div id="table-running"></div></section>
-<section class="box wide" aria-labelledby="h-locks"><h2 id="h-locks">${t('h.locks')}</h2><div id="table-locks"></div></section>
-<section class="box wide" aria-labelledby="h-sizes"><h2 id="h-sizes">${t('h.sizes')}</h2><div id="table-sizes"></div></section>
+<section class="box wide" tabindex="0" aria-labelledby="h-running"><h2 id="h-running">${t('h.running')}</h2><div id="table-running"></div></section>
+<section class="box wide" tabindex="0" aria-labelledby="h-locks"><h2 id="h-locks">${t('h.locks')}</h2><div id="table-locks"></div></section>
+<section class="box wide" tabindex="0" aria-labelledby="h-sizes"><h2 id="h-sizes">${t('h.sizes')}</h2><div id="table-sizes"></div></section>
 </div>
 <section class="box" aria-labelledby="h-profiling"><h2 id="h-profiling">${t('h.profiling')}</h2>
 <p class="muted">${t('profiling.help')}</p>
