@@ -34,11 +34,6 @@ function verificationPage(result: Awaited<ReturnType<typeof verifyCode>>): strin
 <dt>Status</dt><dd><strong>${valid ? 'SAH / VALID' : 'BATAL / VOID'}</strong></dd></dl></main></body></html>`;
 }
 
-/** A code that matches no receipt, to a browser (a mistyped code, a damaged QR): a page, not problem+json. */
-const UNKNOWN_CODE_PAGE = `<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Verifikasi bukti / Receipt check</title></head><body><main><h1>Verifikasi bukti / Receipt check</h1>
-<p><strong>Kode tidak dikenal / Unknown code</strong>: tidak ada bukti dengan kode ini / no receipt has this code.</p></main></body></html>`;
-
 export async function receiptRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { database, config } = context;
   const staff = requireRole('staff', database, config.adminTokenSha256);
@@ -90,12 +85,9 @@ export async function receiptRoutes(app: FastifyInstance, context: AppContext): 
   app.get<{ Params: { code: string } }>('/receipts/verify/:code', {
     schema: { summary: 'Check a receipt by its code (anyone): issuer, number, date, amount, valid or void; HTML, or JSON by Accept', tags: ['receipts'], params: verifyParams, response: { 200: verificationSchema, 404: problemResponse } },
   }, async (request, reply) => {
-    if (!(request.headers.accept ?? '').includes('text/html')) return verifyCode(database, request.params.code);
-    const page = await verifyCode(database, request.params.code).then(verificationPage, (error: unknown) => {
-      if (error instanceof AppError && error.code === 'receipt_not_found') { reply.code(404); return UNKNOWN_CODE_PAGE; }
-      throw error;
-    });
-    return reply.type('text/html; charset=utf-8').serializer((html: string) => html).send(page);
+    const result = await verifyCode(database, request.params.code);
+    if ((request.headers.accept ?? '').includes('text/html')) return reply.type('text/html; charset=utf-8').serializer((page: string) => page).send(verificationPage(result));
+    return result;
   });
 
   app.post<{ Body: StatementRequest }>('/api/statements', {
