@@ -10,18 +10,12 @@
 // names the page, the combination, the rule and its targets.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { adminApi, axeViolations, launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startGateway, gatewayEnvironment, type Gateway } from '../payments/gateway-server.ts';
 import { startMailbox, isMagicLink, linkIn, type Mailbox } from '../portal/smtp.ts';
 
-// Functions passed to page.evaluate run in the browser; the project compiles without the DOM library.
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
-declare const document: unknown;
-
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const PUBLIC_URL = 'http://amanah.test';
 const EMAIL = 'sweep.donor@example.net';
 const LANGUAGES = ['id', 'en'] as const;
@@ -70,22 +64,7 @@ after(async () => {
   await testDatabase?.drop();
 });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method, headers: { authorization: `Bearer ${server!.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** axe-core run in the page through the debugger protocol (not a script tag, which the CSP refuses). */
-async function violationsOn(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
+const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => adminApi(server!, method, path, body, headers);
 
 interface Sweep {
   name: string;
@@ -127,7 +106,7 @@ async function sweep(pages: Sweep[]): Promise<void> {
       if (lang !== language) unlocalised.add(`${item.name}: <html lang="${lang}">`);
       for (const colorScheme of SCHEMES) {
         await tab.emulateMedia({ colorScheme });
-        for (const violation of await violationsOn(tab)) failures.push(`${item.name} [${language}, ${colorScheme}] ${violation}`);
+        for (const violation of await axeViolations(tab)) failures.push(`${item.name} [${language}, ${colorScheme}] ${violation}`);
       }
     }
   }

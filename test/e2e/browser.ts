@@ -2,10 +2,10 @@
 // and a real amanah server started as a child process on a free loopback port, the way `npm start` runs it.
 // Each launch gets a fresh user-data directory, so no cookie, cache or storage leaks between tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createTestDatabase, TEST_ADMIN_TOKEN } from '../helpers/database.ts';
 
 /** Debian's chromium, installed by .ci/run (`apt-get install chromium`). */
@@ -130,4 +130,31 @@ export async function startBrowserTest(): Promise<BrowserTestSetup> {
       await testDatabase?.drop();
     },
   };
+}
+
+// Functions passed to page.evaluate run in the browser; the project compiles without the DOM library.
+declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
+declare const document: unknown;
+
+const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+/**
+ * axe-core run in the page through the debugger protocol (not a script tag, which the CSP refuses): each
+ * violation as `rule: target, target`. The older browser tests still carry their own copy of this.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+/** A JSON call to the server as its admin; anything but 2xx fails the test with the answer. */
+export async function adminApi(server: ServerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const response = await fetch(`${server.url}${path}`, {
+    method, headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
 }
