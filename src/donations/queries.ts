@@ -207,7 +207,7 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
        -- campaign_id next to \`id = any($1)\` let the planner reach them through donations_campaign_status,
        -- reading every donation of the campaign in the status, and the statement grew with the campaign (see
        -- PLAN above).
-       select id, campaign_id from donations where id = any($1::bigint[])
+       select id, campaign_id, ledger_fund from donations where id = any($1::bigint[])
      ), locked as materialized (
        -- Campaigns first, in id order: see LOCK ORDER above.
        select c.id, c.fund from campaigns c
@@ -218,8 +218,8 @@ export async function changeStatusReturning(db: Queryable, change: StatusChange)
        -- (src/ledger/queries.ts). Nearly always one fund a campaign; a fitrah, fidyah or late-fitrah donation
        -- posts to its own (migration 0017), and its entry stays of that fund, recording that fund's amil rate.
        select f.campaign_id, f.fund, case when $6::bigint <> 0 then nextval(${ENTRY_ID_SEQUENCE}) end as entry_id
-         from (select distinct d.campaign_id, coalesce(d.ledger_fund, ledger_fund(l.fund)) as fund
-                 from targets t join donations d on d.id = t.id join locked l on l.id = t.campaign_id) f
+         from (select distinct t.campaign_id, coalesce(t.ledger_fund, ledger_fund(l.fund)) as fund
+                 from targets t join locked l on l.id = t.campaign_id) f
         order by f.campaign_id, f.fund
      ), changed as (
        update donations d set status = $3, updated_at = now(),
