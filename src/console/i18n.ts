@@ -3,7 +3,7 @@
 //
 // The locale is, in order: ?lang= (the switch, which also sets the cookie), the amanah_lang cookie, then the
 // first supported language in Accept-Language, else Indonesian (most of the users speak it).
-import { ErrorCodes, type ErrorCode } from '../errors.ts';
+import { ErrorCodes, errorTitle, type ErrorCode } from '../errors.ts';
 
 export type Locale = 'id' | 'en';
 export const LOCALES: readonly Locale[] = ['id', 'en'];
@@ -117,31 +117,6 @@ const id: Catalogue = {
   'error.network': 'Server tidak dapat dihubungi; coba lagi.', 'error.field': '{field}: {message}',
 };
 
-/**
- * Error titles a person reads on the console, in Indonesian; a code missing here shows its English title from
- * src/errors.ts (a test checks every code the console's own routes raise is here).
- */
-const ERROR_TITLES_ID: Partial<Record<ErrorCode, string>> = {
-  validation_failed: 'Permintaan tidak valid',
-  invalid_amount: 'Jumlah tidak valid',
-  currency_mismatch: 'Mata uang tidak sama dengan mata uang kampanye',
-  invalid_status_transition: 'Status kampanye tidak dapat berubah seperti itu',
-  unauthorized: 'Diperlukan token yang valid',
-  forbidden: 'Token ini tidak mengizinkan tindakan ini',
-  campaign_not_found: 'Kampanye tidak ditemukan',
-  donation_not_found: 'Donasi tidak ditemukan',
-  token_not_found: 'Token tidak ditemukan',
-  not_found: 'Tidak ditemukan',
-  slug_taken: 'Slug sudah dipakai',
-  donation_status_conflict: 'Status donasi tidak mengizinkan tindakan ini',
-  campaign_currency_locked: 'Mata uang tidak dapat diubah setelah kampanye menerima donasi',
-  total_overflow: 'Perubahan ini akan melampaui batas total kampanye',
-  rate_limited: 'Terlalu banyak permintaan',
-  overloaded: 'Server sedang sibuk; coba lagi nanti',
-  database_unavailable: 'Basis data tidak tersedia; coba lagi nanti',
-  internal_error: 'Kesalahan internal',
-};
-
 const CATALOGUES: Record<Locale, Catalogue> = { en, id };
 
 /** A message with `{name}` placeholders filled in; an unknown placeholder is left as written. */
@@ -153,9 +128,9 @@ export function catalogue(locale: Locale): Catalogue {
   return CATALOGUES[locale];
 }
 
-/** Every error title in the locale, for the client script to show a problem's `code` in the viewer's language. */
+/** Every error title in the locale (from the registry), for the client script to show a problem's `code` in the viewer's language. */
 export function errorTitles(locale: Locale): Record<string, string> {
-  return Object.fromEntries(Object.entries(ErrorCodes).map(([code, { title }]) => [code, locale === 'id' ? ERROR_TITLES_ID[code as ErrorCode] ?? title : title]));
+  return Object.fromEntries(Object.keys(ErrorCodes).map((code) => [code, errorTitle(code as ErrorCode, locale)]));
 }
 
 function isLocale(text: string | undefined): text is Locale {

@@ -1,7 +1,6 @@
 // The donor page's words in Indonesian and English. The locale is chosen as on the console (src/console/i18n.ts):
 // ?lang= (the switch, remembered in the amanah_lang cookie), the cookie, Accept-Language, else Indonesian.
-import type { ErrorCode } from '../errors.ts';
-import { ErrorCodes } from '../errors.ts';
+import { errorTitle, type ErrorCode } from '../errors.ts';
 import type { Locale } from '../console/i18n.ts';
 
 export type PortalLocale = Locale;
@@ -83,30 +82,15 @@ const id: PortalCatalogue = {
   'fund.zakat': 'Zakat', 'fund.infaq': 'Infak', 'fund.sadaqah': 'Sedekah', 'fund.waqf': 'Wakaf', 'fund.general': 'Umum',
 };
 
-/** Titles of the errors the portal's pages can show, in Indonesian; others show their English title. */
-const ERROR_TITLES_ID: Partial<Record<ErrorCode, string>> = {
-  validation_failed: 'Permintaan tidak valid',
-  rate_limited: 'Terlalu banyak permintaan; coba lagi nanti',
-  portal_session_required: 'Buka halaman donatur Anda dengan tautan masuk terlebih dahulu',
-  csrf_invalid: 'Formulir ini sudah usang atau berasal dari situs lain',
-  magic_link_invalid: 'Tautan masuk tidak valid, sudah dipakai, atau kedaluwarsa',
-  erasure_not_confirmed: 'Penghapusan belum dikonfirmasi',
-  donor_not_found: 'Tidak ada donatur dengan email itu',
-  receipt_not_found: 'Bukti setor tidak ditemukan',
-  statement_too_large: 'Laporan mencakup terlalu banyak hari atau donasi; pilih periode yang lebih pendek',
-  overloaded: 'Server sedang sibuk; coba lagi nanti',
-  database_unavailable: 'Basis data tidak tersedia; coba lagi nanti',
-  internal_error: 'Kesalahan internal',
-};
-
 const CATALOGUES: Record<PortalLocale, PortalCatalogue> = { en, id };
 
 export function portalText(locale: PortalLocale): PortalCatalogue {
   return CATALOGUES[locale];
 }
 
+/** An error's title in the donor's language, from the registry (src/errors.ts). */
 export function portalErrorTitle(locale: PortalLocale, code: ErrorCode): string {
-  return locale === 'id' ? ERROR_TITLES_ID[code] ?? ErrorCodes[code].title : ErrorCodes[code].title;
+  return errorTitle(code, locale);
 }
 
 export const PORTAL_CATALOGUES_FOR_TEST = CATALOGUES;
