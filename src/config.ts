@@ -58,6 +58,11 @@ export interface CacheConfig {
   readonly bytesMax: number;
   /** `redis://…`: a shared second level for cached responses; unset, nothing changes. */
   readonly redisUrl: string | undefined;
+  /**
+   * How long a rate-limit count waits for Redis before the process counts alone (RATE_LIMIT_REDIS_TIMEOUT_MS):
+   * a degraded limit rather than a donor kept waiting. Also the least the first connection is given.
+   */
+  readonly rateLimitRedisTimeoutMs: number;
 }
 
 export interface Config {
@@ -218,6 +223,7 @@ export function parseConfig(env: Environment): Config {
       ttlSeconds: integer(env, 'AMANAH_CACHE_TTL_SECONDS', 60, 1, 86_400),
       bytesMax: integer(env, 'AMANAH_CACHE_BYTES_MAX', 64 * 1024 * 1024, 1024 * 1024, 16 * 1024 * 1024 * 1024), // 64 MiB
       redisUrl: redisUrl(env),
+      rateLimitRedisTimeoutMs: integer(env, 'RATE_LIMIT_REDIS_TIMEOUT_MS', 250, 10, 60_000),
     }),
   });
 }

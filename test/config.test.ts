@@ -72,8 +72,10 @@ test('every boolean setting reads true/false, on/off, yes/no and 1/0 alike; HOST
 test('caching: on by default with a 60 s TTL and 64 MiB, AMANAH_CACHE=off, and a checked REDIS_URL', () => {
   // Proves the cache settings' defaults and validation; without REDIS_URL there is no second level.
   const defaults = parseConfig({}).cache;
-  assert.deepEqual({ ...defaults }, { enabled: true, ttlSeconds: 60, bytesMax: 64 * 1024 * 1024, redisUrl: undefined });
+  assert.deepEqual({ ...defaults }, { enabled: true, ttlSeconds: 60, bytesMax: 64 * 1024 * 1024, redisUrl: undefined, rateLimitRedisTimeoutMs: 250 });
   assert.ok(Object.isFrozen(defaults));
+  assert.equal(parseConfig({ RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' }).cache.rateLimitRedisTimeoutMs, 10_000);
+  assert.throws(() => parseConfig({ RATE_LIMIT_REDIS_TIMEOUT_MS: '5' }), /RATE_LIMIT_REDIS_TIMEOUT_MS: expected an integer from 10 to 60000/);
   assert.equal(parseConfig({ AMANAH_CACHE: 'off' }).cache.enabled, false);
   assert.equal(parseConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).cache.redisUrl, 'redis://127.0.0.1:6379/2');
   assert.throws(() => parseConfig({ AMANAH_CACHE: 'maybe' }), /^ConfigError: AMANAH_CACHE: expected true or false/);

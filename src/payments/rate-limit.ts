@@ -17,11 +17,11 @@ export interface CheckoutRateLimits {
 
 /** In-process windows held at most; past it, expired ones are dropped, then the oldest. */
 const LOCAL_KEYS_MAX = 100_000;
-// A checkout waits on its provider for hundreds of milliseconds anyway; 50 ms here fell back to counting alone
-// whenever the machine was loaded (load 15 on 2 cores: two processes then each allowed the whole limit).
-const REDIS_COMMAND_TIMEOUT_MS = 250;
-/** How long the first checkouts wait for Redis to connect before counting locally (then never again). */
-const REDIS_CONNECT_TIMEOUT_MS = 1000;
+// The command timeout is a setting (RATE_LIMIT_REDIS_TIMEOUT_MS, default 250 ms): a checkout waits on its provider
+// for hundreds of milliseconds anyway; 50 ms fell back to counting alone whenever the machine was loaded (load 15
+// on 2 cores: two processes then each allowed the whole limit).
+/** How long the first checkouts wait for Redis to connect before counting locally, at least. */
+const REDIS_CONNECT_TIMEOUT_MS_MIN = 1000;
 
 export class CheckoutRateLimiter {
   readonly #limits: CheckoutRateLimits;
@@ -31,11 +31,11 @@ export class CheckoutRateLimiter {
    * just started shares its counts from its first checkout instead of counting alone. */
   readonly #connected: Promise<void>;
 
-  constructor(limits: CheckoutRateLimits, redisUrl: string | undefined) {
+  constructor(limits: CheckoutRateLimits, redisUrl: string | undefined, redisTimeoutMs = 250) {
     this.#limits = limits;
     this.#redis = redisUrl === undefined ? undefined : new Redis(redisUrl, {
-      lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+      lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: redisTimeoutMs,
+      connectTimeout: Math.max(REDIS_CONNECT_TIMEOUT_MS_MIN, redisTimeoutMs),
     });
     this.#redis?.on('error', () => { /* counted locally meanwhile */ });
     this.#connected = this.#redis ? this.#redis.connect().catch(() => undefined) : Promise.resolve();

@@ -79,7 +79,7 @@ export async function paymentRoutes(app: FastifyInstance, context: AppContext): 
   const providers = createProviders(context.config.paymentProviders);
   const checkout = new Checkout(context, providers);
   app.addHook('onClose', async () => checkout.drain());
-  const limiter = new CheckoutRateLimiter(context.config.paymentProviders.rateLimits, context.config.cache.redisUrl);
+  const limiter = new CheckoutRateLimiter(context.config.paymentProviders.rateLimits, context.config.cache.redisUrl, context.config.cache.rateLimitRedisTimeoutMs);
   app.addHook('onClose', async () => limiter.close());
 
   app.post<{ Body: CheckoutInput; Headers: { 'idempotency-key'?: string } }>('/api/checkout', {

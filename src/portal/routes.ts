@@ -79,7 +79,7 @@ function checkForm(request: FastifyRequest, session: PortalSession, csrf: string
 
 export async function portalRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { config, database, changes } = context;
-  const limiter = new CheckoutRateLimiter(config.portal.rateLimits, config.cache.redisUrl);
+  const limiter = new CheckoutRateLimiter(config.portal.rateLimits, config.cache.redisUrl, config.cache.rateLimitRedisTimeoutMs);
   const portal = new Portal({ database, config: config.portal, publicUrl: config.paymentProviders.publicUrl, mailer: createMailer(config.portal), limiter, log: app.log });
   app.addHook('onClose', async () => { await portal.settle(); portal.close(); });
   const admin = requireRole('admin', database, config.adminTokenSha256);
