@@ -1,14 +1,80 @@
 // The OpenAPI document (generated from the route schemas), the API reference at /docs (Scalar, its script served
 // from this server: the page loads nothing from any other origin, no fonts, no proxy, no telemetry), and a plain
-// page at /docs/errors with every error code, where each problem's `type` points.
+// page at /docs/errors with every error code, where each problem's `type` points, in the viewer's language.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import scalarReference from '@scalar/fastify-api-reference';
 import type { AppContext } from './context.ts';
-import { ErrorCodes } from '../errors.ts';
-import { html } from './html.ts';
+import { ErrorCodes, errorTitle, type ErrorCode } from '../errors.ts';
+import type { Locale } from '../console/i18n.ts';
+import { html, type SafeHtml } from './html.ts';
+import { pageLocale } from './page-locale.ts';
 
 interface Operation { summary?: string }
+interface ListedOperation { method: string; path: string; summary: string }
+
+/** Light and dark from prefers-color-scheme, as on the other pages; contrast at least 4.5:1 in both. */
+const ERRORS_PAGE_STYLES = `:root{color-scheme:light dark;--ink:#111;--bg:#fff;--code:#f0f0f0;--line:#ccc;--link:#0b57d0}
+@media (prefers-color-scheme:dark){:root{--ink:#e8e8e8;--bg:#121212;--code:#2a2a2a;--line:#444;--link:#8ab4f8}}
+body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:var(--ink);background:var(--bg)}
+a{color:var(--link)}:focus-visible{outline:3px solid var(--link);outline-offset:2px}header{display:flex;justify-content:flex-end}
+code{background:var(--code);padding:0 .2em}table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid var(--line);padding:.3rem;text-align:left;vertical-align:top}`;
+
+/** The page's own words; the endpoints' summaries come from the route schemas and stay English (lang="en"). */
+const ERRORS_PAGE_TEXT = {
+  en: {
+    title: 'amanah API: errors', languageLabel: 'Language', languageSwitch: 'Bahasa Indonesia',
+    endpoints: 'Endpoints', method: 'Method', path: 'Path', does: 'What it does', errors: 'Errors',
+    code: 'code', meaning: 'meaning',
+  },
+  id: {
+    title: 'API amanah: kode kesalahan', languageLabel: 'Bahasa', languageSwitch: 'English',
+    endpoints: 'Endpoint', method: 'Metode', path: 'Path', does: 'Kegunaan', errors: 'Kesalahan',
+    code: 'kode', meaning: 'arti', englishTitle: 'title di problem+json (bahasa Inggris)',
+  },
+} as const satisfies Record<Locale, Record<string, string>>;
+
+function errorsIntro(locale: Locale): SafeHtml {
+  if (locale === 'en') {
+    return html`<p>The interactive reference is at <a href="/docs/">/docs</a>. JSON under <code>/api</code>; the machine-readable document is <a href="/api/openapi.json">/api/openapi.json</a>.
+Amounts are decimal strings in the currency's major units (<code>"150000.50"</code>), ids are strings, field names snake_case.
+Write endpoints take <code>Authorization: Bearer &lt;token&gt;</code>. <code>POST /api/donations</code> needs an <code>Idempotency-Key</code> header:
+the same key and body again returns the first donation with 200; the same key with another body is 409.</p>`;
+  }
+  return html`<p>Referensi interaktif ada di <a href="/docs/">/docs</a>. JSON di bawah <code>/api</code>; dokumen yang dapat dibaca mesin ada di <a href="/api/openapi.json">/api/openapi.json</a>.
+Jumlah uang berupa string desimal dalam satuan utama mata uangnya (<code>"150000.50"</code>), id berupa string, nama field memakai snake_case.
+Endpoint yang menulis memerlukan <code>Authorization: Bearer &lt;token&gt;</code>. <code>POST /api/donations</code> memerlukan header <code>Idempotency-Key</code>:
+kunci dan isi yang sama sekali lagi mengembalikan donasi pertama dengan 200; kunci yang sama dengan isi lain dijawab 409.</p>`;
+}
+
+/**
+ * One row per code, its anchor `error-<code>` the target of every problem's `type`. In Indonesian the English
+ * title sits beside the Indonesian one: it is the `title` a client receives in the problem document.
+ */
+function errorRows(locale: Locale): SafeHtml[] {
+  return (Object.keys(ErrorCodes) as ErrorCode[]).map((code) => html`<tr id="error-${code}"><td><code>${code}</code></td><td>${ErrorCodes[code].status}</td>
+<td>${errorTitle(code, locale)}</td>${locale === 'id' ? html`<td lang="en">${ErrorCodes[code].title}</td>` : ''}</tr>`);
+}
+
+/** The plain page at /docs/errors: the endpoints and every error code, in the viewer's language. */
+function errorsPage(locale: Locale, operations: readonly ListedOperation[]): string {
+  const t = ERRORS_PAGE_TEXT[locale];
+  const other: Locale = locale === 'id' ? 'en' : 'id';
+  const summaryLang = locale === 'en' ? '' : html` lang="en"`;
+  return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>${t.title}</title><link rel="icon" href="data:,"><style>${ERRORS_PAGE_STYLES}</style></head>
+<body><header><nav aria-label="${t.languageLabel}"><a href="/docs/errors?lang=${other}" lang="${other}" hreflang="${other}">${t.languageSwitch}</a></nav></header>
+<main><h1>${t.title}</h1>${errorsIntro(locale)}
+<h2>${t.endpoints}</h2><table><tr><th>${t.method}</th><th>${t.path}</th><th>${t.does}</th></tr>
+${operations.map((operation) => html`<tr><td>${operation.method}</td><td><code>${operation.path}</code></td><td${summaryLang}>${operation.summary}</td></tr>`)}
+</table>
+<h2>${t.errors}</h2><p>${locale === 'id' ? html`Setiap kesalahan berupa <code>application/problem+json</code> (RFC 9457) dengan <code>code</code> yang tetap.`
+    : html`Every error is <code>application/problem+json</code> (RFC 9457) with a stable <code>code</code>.`}</p>
+<table><tr><th>${t.code}</th><th>HTTP</th><th>${t.meaning}</th>${locale === 'id' ? html`<th>${ERRORS_PAGE_TEXT.id.englishTitle}</th>` : ''}</tr>
+${errorRows(locale)}
+</table></main></body></html>`.text;
+}
 
 /** Every inline script of a page, as CSP source hashes ('sha256-…'). */
 function scriptHashes(page: string): string[] {
@@ -56,26 +122,12 @@ export async function docsRoutes(app: FastifyInstance, _context: AppContext): Pr
     } as Record<string, unknown>,
   });
 
-  app.get('/docs/errors', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/docs/errors', { schema: { hide: true } }, async (request, reply) => {
+    const locale = pageLocale(request, reply);
     const document = app.swagger() as { paths?: Record<string, Record<string, Operation>> };
     const operations = Object.entries(document.paths ?? {}).flatMap(([path, methods]) =>
       Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, summary: operation.summary ?? '' })));
-    const errors = Object.entries(ErrorCodes).map(([code, entry]) => ({ code, ...entry }));
-    reply.type('text/html; charset=utf-8');
-    return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>amanah API</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111}
-code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left;vertical-align:top}</style></head>
-<body><main><h1>amanah API: errors</h1>
-<p>The interactive reference is at <a href="/docs/">/docs</a>. JSON under <code>/api</code>; the machine-readable document is <a href="/api/openapi.json">/api/openapi.json</a>.
-Amounts are decimal strings in the currency's major units (<code>"150000.50"</code>), ids are strings, field names snake_case.
-Write endpoints take <code>Authorization: Bearer &lt;token&gt;</code>. <code>POST /api/donations</code> needs an <code>Idempotency-Key</code> header:
-the same key and body again returns the first donation with 200; the same key with another body is 409.</p>
-<h2>Endpoints</h2><table><tr><th>Method</th><th>Path</th><th>What it does</th></tr>
-${operations.map((operation) => html`<tr><td>${operation.method}</td><td><code>${operation.path}</code></td><td>${operation.summary}</td></tr>`)}
-</table>
-<h2>Errors</h2><p>Every error is <code>application/problem+json</code> (RFC 9457) with a stable <code>code</code>.</p>
-<table><tr><th>code</th><th>HTTP</th><th>meaning</th></tr>
-${errors.map((error) => html`<tr id="error-${error.code}"><td><code>${error.code}</code></td><td>${error.status}</td><td>${error.title}</td></tr>`)}
-</table></main></body></html>`.text;
+    reply.type('text/html; charset=utf-8').header('x-content-type-options', 'nosniff');
+    return errorsPage(locale, operations);
   });
 }

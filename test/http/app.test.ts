@@ -38,6 +38,35 @@ describe('app surface', () => {
     for (const code of Object.keys(ErrorCodes)) assert.ok(docs.includes(`id="error-${code}"`), code);
   });
 
+  test('the errors page is in the viewer\'s language: Accept-Language, then the cookie, then the switch', async () => {
+    // Proves /docs/errors negotiates as the console does, titles every code in that language, and keeps every anchor.
+    const page = async (headers: Record<string, string>, query = '') => {
+      const response = await t.app.inject({ url: `/docs/errors${query}`, headers });
+      assert.equal(response.statusCode, 200);
+      assert.match(String(response.headers.vary), /accept-language/);
+      return response;
+    };
+    const indonesian = (await page({ 'accept-language': 'id-ID,id;q=0.9,en;q=0.5' })).body;
+    assert.match(indonesian, /<html lang="id">/);
+    assert.match(indonesian, /<a href="\/docs\/errors\?lang=en" lang="en" hreflang="en">English<\/a>/);
+    const english = (await page({ 'accept-language': 'en-GB,en;q=0.9' })).body;
+    assert.match(english, /<html lang="en">/);
+    assert.match(english, /<a href="\/docs\/errors\?lang=id" lang="id" hreflang="id">Bahasa Indonesia<\/a>/);
+    const row = (body: string, code: string) => new RegExp(`<tr id="error-${code}">[\\s\\S]*?</tr>`).exec(body)?.[0] ?? '';
+    for (const [code, entry] of Object.entries(ErrorCodes)) {
+      const title = (text: string) => text.replaceAll('&', '&amp;').replaceAll("'", '&#39;');
+      assert.ok(row(indonesian, code).includes(`<td>${title(entry.titleId)}</td>`), `id ${code}`);
+      assert.ok(row(indonesian, code).includes(`<td lang="en">${title(entry.title)}</td>`), `id ${code}: the problem's English title beside it`);
+      assert.ok(row(english, code).includes(`<td>${title(entry.title)}</td>`), `en ${code}`);
+      assert.ok(!row(english, code).includes(entry.titleId), `en ${code}: no Indonesian`);
+    }
+    assert.match((await page({})).body, /<html lang="id">/, 'Indonesian when nothing is asked for');
+    assert.match((await page({ 'accept-language': 'en', cookie: 'amanah_lang=id' })).body, /<html lang="id">/, 'the cookie beats the header');
+    const switched = await page({ 'accept-language': 'id', cookie: 'amanah_lang=id' }, '?lang=en');
+    assert.match(switched.body, /<html lang="en">/, 'the switch beats both');
+    assert.match(String(switched.headers['set-cookie']), /^amanah_lang=en; Path=\//);
+  });
+
   test('every error code is documented in the README and the README names no stale code', () => {
     // Proves the README's error table and the registry agree both ways.
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
