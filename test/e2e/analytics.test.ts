@@ -4,15 +4,12 @@
 // the language switch keeps the range, and axe finds no violation in light or dark.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { adminApi, axeViolations, launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
 declare const document: unknown;
 
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 const VIEWER_ZONE = 'Asia/Jakarta';
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -41,24 +38,12 @@ after(async () => {
 });
 
 let keySerial = 0;
-async function api(method: string, path: string, body?: unknown): Promise<Record<string, string>> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server!.adminToken}`, 'idempotency-key': `analytics-e2e-${process.pid}-${keySerial++}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, string>;
-}
+/** Every call carries a fresh idempotency key, so the donations it posts are never taken for replays. */
+const api = (method: string, path: string, body?: unknown) =>
+  adminApi<Record<string, string>>(server!, method, path, body, { 'idempotency-key': `analytics-e2e-${process.pid}-${keySerial++}` });
 
 async function assertAccessible(where: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], where);
+  assert.deepEqual(await axeViolations(page), [], where);
 }
 
 /** The day `ms` falls on in the viewer's zone, as a date input holds it. */

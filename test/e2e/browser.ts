@@ -140,7 +140,7 @@ const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js'
 
 /**
  * axe-core run in the page through the debugger protocol (not a script tag, which the CSP refuses): each
- * violation as `rule: target, target`. The older browser tests still carry their own copy of this.
+ * violation as `rule: target, target`.
  */
 export async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
@@ -148,13 +148,16 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
 
-/** A JSON call to the server as its admin; anything but 2xx fails the test with the answer. */
-export async function adminApi(server: ServerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+/**
+ * A JSON call to the server as its admin; anything but 2xx fails the test with the answer. An `authorization` in
+ * `headers` calls as that token instead. `Answer` is the shape the caller reads (not checked, as with any JSON).
+ */
+export async function adminApi<Answer = Record<string, unknown>>(server: ServerProcess, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(`${server.url}${path}`, {
     method, headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, unknown>;
+  return JSON.parse(text) as Answer;
 }

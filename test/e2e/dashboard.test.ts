@@ -7,15 +7,13 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
-import { readFileSync } from 'node:fs';
+import { adminApi, axeViolations, startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { formatDisplay } from '../../src/money/index.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
 // little of it those functions touch is declared here.
 interface PageElement { textContent: string | null }
-declare const window: Record<string, unknown> & { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+declare const window: Record<string, unknown>;
 declare const document: {
   querySelector(selector: string): PageElement | null;
   getElementById(id: string): PageElement | null;
@@ -39,16 +37,7 @@ before(async () => {
 
 after(async () => { await setup?.close(); });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, string>> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, string>;
-}
+const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => adminApi<Record<string, string>>(server, method, path, body, headers);
 
 let keySerial = 0;
 async function donate(campaignId: string, amount: string, donorName: string): Promise<string> {
@@ -155,13 +144,6 @@ test('the page works on a phone-sized screen and a wrong token is refused with a
   assert.deepEqual(errors.filter((error) => !error.includes('401')), []);
   await page.close();
 });
-
-/** axe-core on the page as it is: no accessibility violation. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 test('the page is in Indonesian for an Indonesian browser, switches to English, and is accessible in light and dark', async () => {
   // Proves: Accept-Language id gives lang="id" and Indonesian words and money, the switch link gives English

@@ -4,15 +4,10 @@
 // it and marks it paid with a reference, and a request larger than the fund is refused him (fund_balance_insufficient) and he rejects it. In Indonesian; axe finds no violation on the pages on the way.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { adminApi, axeViolations, launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
-declare const document: unknown;
-
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 /** A woman born 12 March 1990 in Jakarta Selatan (day 12 + 40). */
 const NIK = '3174055203900002';
 
@@ -35,20 +30,12 @@ after(async () => {
   await testDatabase?.drop();
 });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = server!.adminToken): Promise<Record<string, string>> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, string>;
-}
+/** As the admin, or as `token` (a staff member's) when given. */
+const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token?: string) =>
+  adminApi<Record<string, string>>(server!, method, path, body, token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` });
 
 async function assertAccessible(where: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], where);
+  assert.deepEqual(await axeViolations(page), [], where);
 }
 
 async function signIn(token: string): Promise<void> {

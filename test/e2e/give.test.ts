@@ -7,20 +7,17 @@
 // Indonesian donation is approved. axe finds no violations on either page (both engines).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type LaunchedBrowser } from './browser.ts';
+import { axeViolations, launchBrowser, type LaunchedBrowser } from './browser.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../helpers/database.ts';
 import { createCampaign, type TestApp } from '../helpers/app.ts';
 import { startGateway, gatewayEnvironment, type Gateway } from '../payments/gateway-server.ts';
 import { formatDisplay } from '../../src/money/index.ts';
 
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
 declare const document: { querySelector(selector: string): { textContent: string; getAttribute(name: string): string | null } | null };
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 /** How long a page may take to show the webhook's outcome: give.js polls every 2 s. */
 const SETTLED_WITHIN_MS = 20_000;
 /** The webhook is held back longer than the no-script refresh (3 s), so a reload would have happened by then. */
@@ -59,10 +56,7 @@ after(async () => {
 });
 
 async function axe(page: Page): Promise<void> {
-  const session = await page.context().newCDPSession(page);
-  await session.send('Runtime.evaluate', { expression: AXE_SOURCE });
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  assert.deepEqual(violations.map((item) => `${item.id}: ${item.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], `axe on ${page.url()}`);
+  assert.deepEqual(await axeViolations(page), [], `axe on ${page.url()}`);
 }
 
 async function totals(): Promise<{ raised_minor: bigint; donor_count: bigint }> {

@@ -5,8 +5,8 @@
 // With AMANAH_SCREENSHOTS=1 the test also writes docs/observer.png.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { mkdirSync } from 'node:fs';
+import { axeViolations, startBrowserTest, type BrowserTestSetup, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 
 // Functions passed to page.evaluate run in the browser. The project compiles without the DOM library, so the
 // little of it those functions touch is declared here.
@@ -16,8 +16,6 @@ interface Canvas {
   getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
 }
 declare const document: { querySelectorAll(selector: string): ArrayLike<Canvas> };
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 const DOCS_DIRECTORY = new URL('../../docs/', import.meta.url);
 const writeScreenshots = process.env.AMANAH_SCREENSHOTS === '1';
@@ -101,14 +99,11 @@ test('an admin signs in and the observer charts draw live', async () => {
     assert.match(await page.locator('#table-running').textContent() ?? '', onPglite ? /Not available on pglite: PGlite is one backend/ : /No other query is running now|pid/);
     assert.match(await page.locator('#table-locks').textContent() ?? '', onPglite ? /Not available on pglite/ : /No backend is waiting for a lock|pid/);
     // axe-core through the debugger protocol: no accessibility violation on the whole page.
-    await page.evaluate(AXE_SOURCE);
-    const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), []);
+    assert.deepEqual(await axeViolations(page), []);
     // The same in the system's dark scheme (the charts are built again in its colours).
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.locator('#charts canvas').nth(CHARTS_COUNT - 1).waitFor({ timeout: PAGE_WAIT_MS });
-    const dark = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-    assert.deepEqual(dark.violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], 'dark scheme');
+    assert.deepEqual(await axeViolations(page), [], 'dark scheme');
     await page.emulateMedia({ colorScheme: 'light' });
 
     if (writeScreenshots) {

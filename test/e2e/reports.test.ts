@@ -5,13 +5,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
+import { adminApi, axeViolations, launchBrowser, startServerProcess, type LaunchedBrowser, type ServerProcess } from './browser.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-
-declare const window: { axe: { run(context: unknown, options: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } };
-declare const document: unknown;
-
-const AXE_SOURCE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 let testDatabase: TestDatabase | undefined;
 let server: ServerProcess | undefined;
@@ -32,20 +27,10 @@ after(async () => {
   await testDatabase?.drop();
 });
 
-async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Record<string, string>> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method, headers: { authorization: `Bearer ${server!.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as Record<string, string>;
-}
+const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => adminApi<Record<string, string>>(server!, method, path, body, headers);
 
 async function assertAccessible(where: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const { violations } = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  assert.deepEqual(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`), [], where);
+  assert.deepEqual(await axeViolations(page), [], where);
 }
 
 test('a report page asks to sign in, then shows the trial balance to the signed-in console in Indonesian', async () => {
