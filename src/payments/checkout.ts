@@ -17,7 +17,7 @@ import type { PaymentProvider } from './provider.ts';
 import { configuredProviders } from './settings.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
 import {
-  findPaymentById, findPaymentByKey, insertLeasedPayments, leasePayment, releaseLease, storeCreatedPayments,
+  findPaymentById, findPaymentByKey, findPaymentsByKeys, insertLeasedPayments, leasePayment, releaseLease, storeCreatedPayments,
   type NewPayment, type PaymentRow, type StoredAnswer,
 } from './queries.ts';
 
@@ -68,6 +68,7 @@ function fingerprint(input: CheckoutInput): Buffer {
 export class Checkout {
   readonly #context: AppContext;
   readonly #providers: ReadonlyMap<ProviderName, PaymentProvider>;
+  readonly #lookups: GroupCommitter<string, { found: PaymentRow | undefined }>;
   readonly #inserts: GroupCommitter<NewPayment, { leased: PaymentRow | undefined }>;
   readonly #stores: GroupCommitter<StoredAnswer, { stored: PaymentRow | undefined }>;
 
@@ -75,6 +76,11 @@ export class Checkout {
     this.#context = context;
     this.#providers = providers;
     const { database, config } = context;
+    // Every checkout first looks its key up (a retry is answered from it); 64 at once were 64 statements.
+    this.#lookups = new GroupCommitter(async (keys) => {
+      const found = await findPaymentsByKeys(database, keys);
+      return keys.map((key) => ({ found: found.get(key) }));
+    }, config.groupCommit);
     this.#inserts = new GroupCommitter(async (payments) => (await insertLeasedPayments(database, payments, config.paymentProviders.leaseMs)).map((leased) => ({ leased })),
       config.groupCommit);
     this.#stores = new GroupCommitter(async (answers) => (await storeCreatedPayments(database, answers)).map((stored) => ({ stored })), config.groupCommit);
@@ -82,7 +88,7 @@ export class Checkout {
 
   /** Resolves once every batched write has been answered (the app's close). */
   async drain(): Promise<void> {
-    await Promise.all([this.#inserts.drain(), this.#stores.drain()]);
+    await Promise.all([this.#lookups.drain(), this.#inserts.drain(), this.#stores.drain()]);
   }
 
   /** `beforeNew` runs once a request is known to be a new checkout (not a retry of a key): the rate limit. */
@@ -92,7 +98,7 @@ export class Checkout {
     if (!provider) {
       throw new AppError('payment_provider_not_configured', `provider "${input.provider}" is not configured here; configured: ${configuredProviders(config.paymentProviders).join(', ') || 'none'}`, { field: 'provider' });
     }
-    const existing = await findPaymentByKey(database, key);
+    const { found: existing } = await this.#lookups.submit(key);
     if (existing && !fingerprint(input).equals(Buffer.from(existing.request_sha256))) {
       throw new AppError('idempotency_key_reused', `Idempotency-Key "${key}" was used for another checkout (payment ${existing.id})`);
     }

@@ -41,6 +41,12 @@ export async function findPaymentByKey(db: Queryable, checkoutKey: string): Prom
   return rows[0];
 }
 
+/** The payments of these checkout keys, in one statement (a batch of checkouts' first look-up); by key. */
+export async function findPaymentsByKeys(db: Queryable, checkoutKeys: readonly string[]): Promise<Map<string, PaymentRow>> {
+  const { rows } = await db.query<PaymentRow>(`${SELECT_PAYMENT} where p.checkout_key = any($1::text[])`, [checkoutKeys]);
+  return new Map(rows.map((row) => [row.checkout_key, row]));
+}
+
 export async function findPaymentById(db: Queryable, id: bigint): Promise<PaymentRow | undefined> {
   const { rows } = await db.query<PaymentRow>(`${SELECT_PAYMENT} where p.id = $1`, [id]);
   return rows[0];
