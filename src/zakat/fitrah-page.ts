@@ -1,14 +1,14 @@
 // The fitrah and fidyah calculator on the /zakat page, in Indonesian and English: plain forms that post back to
 // the server, which answers with the page and the quote (fitrah.ts), so page, API and CLI can never disagree.
-// Every value shown is escaped by the `html` template. The language is ?lang= (or the form's lang), else the
-// browser's Accept-Language, else English, the page's language before this section was added.
+// Every value shown is escaped by the `html` template. The language is the page's (routes.ts negotiates it:
+// the form's lang or ?lang=, the amanah_lang cookie, Accept-Language, else Indonesian).
 import { html, type SafeHtml } from '../http/html.ts';
 import { formatDisplay, parseAmount } from '../money/index.ts';
 import { AppError } from '../errors.ts';
-import { fromAcceptLanguage } from '../console/i18n.ts';
+import { INTL_LOCALE, type Locale } from '../console/i18n.ts';
 import { DEFAULT_REGION, FITRAH_CURRENCY, parseWhen, quote, REGIONS, type QuoteJson, type SpecialKind } from './fitrah.ts';
 
-export type PageLocale = 'id' | 'en';
+export type PageLocale = Locale;
 
 const TEXT = {
   en: {
@@ -39,13 +39,6 @@ const TEXT = {
 
 export function pageText(locale: PageLocale) { return TEXT[locale]; }
 
-/** ?lang= or the form's lang, then Accept-Language, then English. */
-export function pageLocale(explicit: string | undefined, acceptLanguage: string | undefined): PageLocale {
-  if (explicit === 'id' || explicit === 'en') return explicit;
-  const found = fromAcceptLanguage(acceptLanguage);
-  return found === 'id' ? 'id' : 'en';
-}
-
 type Values = Record<string, string | undefined>;
 
 function regionChoice(name: string, label: string, values: Values): SafeHtml {
@@ -69,7 +62,7 @@ export function kindForms(values: Values, locale: PageLocale): SafeHtml {
   return html`${kindForm('fitrah', values, locale)}${kindForm('fidyah', values, locale)}<p><small>${TEXT[locale].note}</small></p>`;
 }
 
-const display = (amount: string, locale: PageLocale) => formatDisplay(parseAmount(amount, FITRAH_CURRENCY), FITRAH_CURRENCY, locale === 'id' ? 'id-ID' : 'en-US');
+const display = (amount: string, locale: PageLocale) => formatDisplay(parseAmount(amount, FITRAH_CURRENCY), FITRAH_CURRENCY, INTL_LOCALE[locale]);
 
 export function kindResult(answer: QuoteJson, locale: PageLocale): SafeHtml {
   const t = TEXT[locale];

@@ -2,7 +2,7 @@
 // zakat-fund campaign; and /zakat, the calculator page. The calculators need no token and touch no data: they
 // are pure functions of the request (and, for income, of the date's nisab table).
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
@@ -20,13 +20,25 @@ import {
 import {
   incomeAnswerSchema, incomeRequestBody, nisabTablesSchema, payRequestBody, wealthAnswerSchema, wealthRequestBody,
 } from './schemas.ts';
-import { kindQuoteFromForm, pageLocale, type PageLocale } from './fitrah-page.ts';
+import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
+import { kindQuoteFromForm, type PageLocale } from './fitrah-page.ts';
 import {
   incomeRequestFromForm, payRequestFromForm, renderZakatPage, wealthRequestFromForm, type FormValues, type PageState,
 } from './page.ts';
 
 /** The page's forms hold about twenty short fields; 16 KiB is far above that and bounds the parser's work. */
 export const FORM_BODY_BYTES_MAX = 16 * 1024;
+
+/** The language switch's choice is kept a year in the amanah_lang cookie, as on the other public pages. */
+const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
+
+/**
+ * The page's language: the switch (?lang= on a GET, the form's hidden lang on a POST, so an answer comes in the
+ * language its form was shown in), then the amanah_lang cookie, then Accept-Language, then Indonesian.
+ */
+function pageLocale(request: FastifyRequest, chosen: string | undefined): PageLocale {
+  return negotiateLocale(chosen, localeCookie(request.headers.cookie), request.headers['accept-language']);
+}
 
 /** The pay form offers at most this many zakat campaigns; a zakat body runs a handful at a time. */
 const PAY_CAMPAIGNS_MAX = 100;
@@ -49,7 +61,7 @@ async function renderPage(reply: FastifyReply, values: FormValues, locale: PageL
   } catch (error) {
     if (!isAppError(error)) throw error;
     reply.code(error.status);
-    return renderZakatPage({ values, locale, error: error.message });
+    return renderZakatPage({ values, locale, error: { code: error.code, detail: error.message } });
   }
 }
 
@@ -101,12 +113,14 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
     schema: { hide: true, querystring: { type: 'object', properties: { lang: { type: 'string', maxLength: 8 } } } },
   }, async (request, reply) => {
     reply.type('text/html; charset=utf-8');
-    return renderZakatPage({ values: {}, locale: pageLocale(request.query.lang, request.headers['accept-language']) });
+    const locale = pageLocale(request, request.query.lang);
+    if (request.query.lang === locale) reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${LOCALE_COOKIE_MAX_AGE_SECONDS}; SameSite=Lax`);
+    return renderZakatPage({ values: {}, locale });
   });
 
   app.post<{ Body: FormValues }>('/zakat', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    const locale = pageLocale(values.lang, request.headers['accept-language']);
+    const locale = pageLocale(request, values.lang);
     return renderPage(reply, values, locale, async () => {
       const now = new Date();
       if (values.form === 'fitrah' || values.form === 'fidyah') return { kind: kindQuoteFromForm(values.form, values, now) };
@@ -119,7 +133,7 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
 
   app.post<{ Body: FormValues }>('/zakat/pay', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    return renderPage(reply, {}, pageLocale(values.lang, request.headers['accept-language']), async () => {
+    return renderPage(reply, {}, pageLocale(request, values.lang), async () => {
       const key = checkIdempotencyKey(values.idempotency_key);
       const { created, donation } = await payZakat(database, submit, key, payRequestFromForm(values));
       if (created) metrics.donationsReceived.inc({ source: 'api' });

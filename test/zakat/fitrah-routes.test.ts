@@ -146,13 +146,14 @@ describe('fitrah and fidyah API, ledger and page', () => {
 
   test('the page calculates fitrah and fidyah in Indonesian and English', async () => {
     // Proves both languages (by ?lang, the form and Accept-Language) and the late-fitrah wording on the page.
-    const english = await t.app.inject({ method: 'GET', url: '/zakat' });
+    const english = await t.app.inject({ method: 'GET', url: '/zakat', headers: { 'accept-language': 'en' } });
     assert.match(english.body, /<html lang="en">/);
     assert.match(english.body, /Zakat fitrah \(per person\)/);
     const indonesian = await t.app.inject({ method: 'GET', url: '/zakat', headers: { 'accept-language': 'id-ID,id;q=0.9,en;q=0.5' } });
     assert.match(indonesian.body, /<html lang="id">/);
     assert.match(indonesian.body, /Zakat fitrah \(per jiwa\)/);
     assert.match((await t.app.inject({ method: 'GET', url: '/zakat?lang=id' })).body, /Kalkulator zakat/);
+    assert.match((await t.app.inject({ method: 'GET', url: '/zakat' })).body, /<html lang="id">[\s\S]*Zakat fitrah \(per jiwa\)/, 'Indonesian without a preference');
     const lateId = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM,
       payload: new URLSearchParams({ form: 'fitrah', lang: 'id', people: '4', fitrah_region: 'jabodetabek', fitrah_at: '2025-03-31T07:30' }).toString() });
     assert.equal(lateId.statusCode, 200);

@@ -162,7 +162,7 @@ describe('zakat API and page', () => {
     const inputs = [...page.body.matchAll(/<(?:input|select)\b[^>]*\bid="([^"]+)"/g)].map((match) => match[1]!);
     assert.ok(inputs.length >= 16);
     for (const id of inputs) assert.ok(page.body.includes(`<label for="${id}">`), `input ${id} has a label`);
-    const form = new URLSearchParams({ form: 'wealth', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: '100000000', gold_grams: '', hawl_complete: 'on' });
+    const form = new URLSearchParams({ form: 'wealth', lang: 'en', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: '100000000', gold_grams: '', hawl_complete: 'on' });
     const result = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: form.toString() });
     assert.equal(result.statusCode, 200);
     assert.match(result.body, /<strong id="zakat">IDR\s2,500,000\.00<\/strong>/);
@@ -172,22 +172,23 @@ describe('zakat API and page', () => {
 
   test('the page shows a refused input with its status, and escapes what was typed', async () => {
     // Proves errors render on the page, not as JSON, and that input is never echoed as markup.
-    const form = new URLSearchParams({ form: 'wealth', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: '<b>lots</b>' });
+    const form = new URLSearchParams({ form: 'wealth', lang: 'en', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: '<b>lots</b>' });
     const result = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: form.toString() });
     assert.equal(result.statusCode, 422);
-    assert.match(result.body, /role="alert">assets\.cash: amount &quot;&lt;b&gt;lots&lt;\/b&gt;&quot; is not a decimal number/);
+    assert.match(result.body, /role="alert" data-code="invalid_amount"><strong>The amount is not valid\.<\/strong> assets\.cash: amount &quot;&lt;b&gt;lots&lt;\/b&gt;&quot; is not a decimal number/);
     assert.doesNotMatch(result.body, /<b>lots/);
   });
 
   test('the page computes income zakat and pays it as a donation, once per form key', async () => {
     // Proves the page's pay form goes through the same exactly-once intake as the API.
-    const income = new URLSearchParams({ form: 'income', period: 'month', income: '10000000', on_date: '2026-03-01' });
+    const income = new URLSearchParams({ form: 'income', lang: 'en', period: 'month', income: '10000000', on_date: '2026-03-01' });
     const answer = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: income.toString() });
     assert.match(answer.body, /SK Ketua BAZNAS No\. 15 Tahun 2026/);
     const key = /name="idempotency_key" value="([^"]+)"/.exec(answer.body)?.[1];
     assert.ok(key);
     const before_ = await countDonations('zakat-mal');
-    const payment = new URLSearchParams({ idempotency_key: key, campaign_id: 'zakat-mal', currency: 'IDR', amount: '250000.00', donor_name: '' });
+    assert.match(answer.body, /<input type="hidden" name="lang" value="en">/, 'the pay form carries the language');
+    const payment = new URLSearchParams({ idempotency_key: key, lang: 'en', campaign_id: 'zakat-mal', currency: 'IDR', amount: '250000.00', donor_name: '' });
     const paid = await t.app.inject({ method: 'POST', url: '/zakat/pay', headers: FORM, payload: payment.toString() });
     assert.equal(paid.statusCode, 201);
     assert.match(paid.body, /Recorded: IDR\s250,000\.00 to Zakat mal 1448/);
@@ -198,5 +199,94 @@ describe('zakat API and page', () => {
     const refused = await t.app.inject({ method: 'POST', url: '/zakat/pay', headers: FORM, payload: wrongFund.toString() });
     assert.equal(refused.statusCode, 422);
     assert.match(refused.body, /zakat is paid only to a campaign of the zakat fund/);
+  });
+
+  /** The wealth form as a browser posts it: Rp 100,000,000 in cash, gold nisab at Rp 1,000,000 a gram, hawl passed. */
+  const wealthForm = (extra: Record<string, string>) => new URLSearchParams({
+    form: 'wealth', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: '100000000', gold_grams: '2', hawl_complete: 'on', ...extra,
+  }).toString();
+
+  test('the calculator speaks Indonesian by Accept-Language or by default, English when asked', async () => {
+    // Proves every part of the page (wealth, income, fitrah) follows the negotiated language, with no English island left.
+    for (const headers of [{ 'accept-language': 'id-ID,id;q=0.9,en;q=0.5' }, {}]) {
+      const page = (await t.app.inject({ url: '/zakat', headers })).body;
+      assert.match(page, /<html lang="id">/);
+      assert.doesNotMatch(page, /<div lang="en">/);
+      for (const label of ['Zakat mal (zakat harta)', 'Harga emas per gram', 'Emas yang dimiliki (gram)', 'Utang jatuh tempo saat ini',
+        'Sudah haul', 'Zakat penghasilan (rupiah)', 'Penghasilan bruto dalam periode ini (IDR)', '<option value="month" selected>bulan</option>', 'Zakat fitrah (per jiwa)']) {
+        assert.ok(page.includes(label), `Indonesian page has ${label}`);
+      }
+      for (const english of ['Gold price per gram', 'Debts due now', 'Zakat on income', 'Calculate']) assert.ok(!page.includes(english), `no ${english}`);
+      assert.equal([...page.matchAll(/<input type="hidden" name="lang" value="id">/g)].length, 4, 'each of the four forms posts the language back');
+    }
+    const english = await t.app.inject({ url: '/zakat', headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    assert.match(english.body, /<html lang="en">/);
+    for (const label of ['Zakat on wealth (zakat mal)', 'Gold price per gram', 'Debts due now', 'Zakat on income']) assert.ok(english.body.includes(label), label);
+    assert.ok(!english.body.includes('Harga emas per gram'));
+  });
+
+  test('a posted wealth calculation answers in the language its form was shown in', async () => {
+    // Proves the hidden lang field wins over Accept-Language, so the result, the breakdown and the pay form keep the form's language.
+    const indonesian = await t.app.inject({ method: 'POST', url: '/zakat', headers: { ...FORM, 'accept-language': 'en' }, payload: wealthForm({ lang: 'id' }) });
+    assert.equal(indonesian.statusCode, 200);
+    assert.match(indonesian.body, /<html lang="id">/);
+    for (const label of ['<h2>Rincian</h2>', '<td>Uang tunai, tabungan dan deposito</td>', '<td>Emas</td>', '<td>2 g × Rp\u00a01.000.000,00/g</td>',
+      'Harta wajib zakat', '<td>85 g emas</td>', 'Zakat yang wajib dibayar', 'tarif 2,5%', 'telah mencapai nisab Rp\u00a085.000.000,00 (85 g emas) dan sudah haul',
+      '<legend>Bayar zakat ini</legend>', 'Nama Anda (opsional)', '<button type="submit">Bayar zakat</button>']) {
+      assert.ok(indonesian.body.includes(label), `Indonesian result has ${label}`);
+    }
+    assert.match(indonesian.body, /<strong id="zakat">Rp\s2\.550\.000,00<\/strong>/);
+    const english = await t.app.inject({ method: 'POST', url: '/zakat', headers: { ...FORM, 'accept-language': 'id' }, payload: wealthForm({ lang: 'en' }) });
+    assert.match(english.body, /<html lang="en">/);
+    for (const label of ['<h2>Breakdown</h2>', '<td>Cash and bank balances</td>', '<td>2 g × IDR\u00a01,000,000.00/g</td>', '<td>85 g of gold</td>',
+      'rate 2.5%', 'reaches the nisab of IDR\u00a085,000,000.00 (85 g of gold) and a lunar year has passed', '<legend>Pay this zakat</legend>']) {
+      assert.ok(english.body.includes(label), `English result has ${label}`);
+    }
+    assert.ok(!english.body.includes('Rincian'));
+  });
+
+  test('a form without the lang field answers by the amanah_lang cookie, then Accept-Language; the switch sets the cookie', async () => {
+    // Proves the negotiation order on a post (cookie before Accept-Language) and that ?lang= remembers the choice.
+    const byCookie = await t.app.inject({ method: 'POST', url: '/zakat', headers: { ...FORM, cookie: 'amanah_lang=en', 'accept-language': 'id' }, payload: wealthForm({}) });
+    assert.match(byCookie.body, /<html lang="en">/);
+    const byHeader = await t.app.inject({ method: 'POST', url: '/zakat', headers: { ...FORM, 'accept-language': 'en-US' }, payload: wealthForm({}) });
+    assert.match(byHeader.body, /<html lang="en">[\s\S]*<h2>Breakdown<\/h2>/);
+    const switched = await t.app.inject({ url: '/zakat?lang=en', headers: { 'accept-language': 'id' } });
+    assert.match(switched.body, /<html lang="en">/);
+    assert.match(String(switched.headers['set-cookie']), /^amanah_lang=en; Path=\/; Max-Age=\d+; SameSite=Lax$/);
+  });
+
+  test('the paid notice is in the language of the pay form', async () => {
+    // Proves the pay form's lang reaches /zakat/pay: an Indonesian payment is confirmed in Indonesian, lang="id".
+    const answer = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({ lang: 'id' }) });
+    const key = /name="idempotency_key" value="([^"]+)"/.exec(answer.body)?.[1];
+    assert.ok(key);
+    const payment = new URLSearchParams({ idempotency_key: key, lang: 'id', campaign_id: 'zakat-mal', currency: 'IDR', amount: '2550000.00' });
+    const paid = await t.app.inject({ method: 'POST', url: '/zakat/pay', headers: { ...FORM, 'accept-language': 'en' }, payload: payment.toString() });
+    assert.equal(paid.statusCode, 201);
+    assert.match(paid.body, /<html lang="id">/);
+    assert.match(paid.body, /role="status">Tercatat: Rp\s2\.550\.000,00 untuk Zakat mal 1448, donasi \d+ \(menunggu sampai lembaga mengonfirmasi transfernya\)\./);
+  });
+
+  test('a refused input shows its code\'s title in the page\'s language and keeps the detail naming the input', async () => {
+    // Proves refusals on the page read in Indonesian under id (the registry's titleId), in English under en, with the same detail and status.
+    const cases: Array<[string, string, number, string, string]> = [
+      [wealthForm({ lang: 'id', cash: '12.345' }), '/zakat', 422, 'Jumlah tidak valid', 'assets.cash: amount'],
+      [wealthForm({ lang: 'id', gold_grams: '1.2345' }), '/zakat', 422, 'Kuantitas tidak valid', 'assets.gold_grams: grams'],
+      [wealthForm({ lang: 'id', nisab_basis: 'copper' }), '/zakat', 400, 'Permintaan tidak valid', 'nisab_basis must be one of gold, silver'],
+      [new URLSearchParams({ idempotency_key: 'zakat-page-refused', lang: 'id', campaign_id: 'wells', currency: 'IDR', amount: '1' }).toString(), '/zakat/pay', 422,
+        'Kampanye ini tidak termasuk dana zakat', 'zakat is paid only to a campaign of the zakat fund'],
+    ];
+    for (const [payload, url, status, title, detail] of cases) {
+      const refused = await t.app.inject({ method: 'POST', url, headers: { ...FORM, 'accept-language': 'en' }, payload });
+      assert.equal(refused.statusCode, status, payload);
+      assert.match(refused.body, /<html lang="id">/);
+      const alert = /<p class="error" role="alert" data-code="[a-z_]+"><strong>([^<]+)\.<\/strong> ([^<]+)<\/p>/.exec(refused.body);
+      assert.ok(alert, payload);
+      assert.equal(alert[1], title);
+      assert.ok(alert[2]!.includes(detail), `${alert[2]} names the input`);
+    }
+    const english = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({ lang: 'en', cash: '12.345' }) });
+    assert.match(english.body, /<html lang="en">[\s\S]*<strong>The amount is not valid\.<\/strong> assets\.cash: amount/);
   });
 });
