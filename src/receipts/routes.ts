@@ -8,9 +8,10 @@ import type { AppContext } from '../http/context.ts';
 import { problemResponse } from '../http/context.ts';
 import { requireRole } from '../http/auth.ts';
 import { isDatabaseId } from '../http/format.ts';
-import { escapeHtml } from '../http/html.ts';
+import { pageLocale } from '../http/page-locale.ts';
 import { emailKey } from '../text/text.ts';
 import { receiptsOfDonation } from './queries.ts';
+import { checkPage, CHECK_PAGE_CONTENT_SECURITY_POLICY } from './check-page.ts';
 import { getReceipt, normaliseNpwp, receiptJson, receiptPdf, setTaxIds, verifyCode } from './receipts.ts';
 import { nikProblem } from '../distribution/nik.ts';
 import { statementCsv, statementJson, statementOf, statementPdf } from './statements.ts';
@@ -23,15 +24,6 @@ interface StatementRequest { email: string; from: string; to: string; format?: '
 
 function sendPdf(reply: FastifyReply, bytes: Buffer, filename: string): FastifyReply {
   return reply.type('application/pdf').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'private, no-store').send(bytes);
-}
-
-function verificationPage(result: Awaited<ReturnType<typeof verifyCode>>): string {
-  const valid = result.status === 'valid';
-  return `<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Verifikasi bukti / Receipt check</title></head><body><main><h1>Verifikasi bukti / Receipt check</h1>
-<dl><dt>Penerbit / Issuer</dt><dd>${escapeHtml(result.issuer)}</dd><dt>Nomor / Number</dt><dd>${escapeHtml(result.number)}</dd>
-<dt>Tanggal / Date</dt><dd>${escapeHtml(result.date)}</dd><dt>Jumlah / Amount</dt><dd>${escapeHtml(result.amount)} ${escapeHtml(result.currency)}</dd>
-<dt>Status</dt><dd><strong>${valid ? 'SAH / VALID' : 'BATAL / VOID'}</strong></dd></dl></main></body></html>`;
 }
 
 export async function receiptRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
@@ -83,11 +75,14 @@ export async function receiptRoutes(app: FastifyInstance, context: AppContext): 
   });
 
   app.get<{ Params: { code: string } }>('/receipts/verify/:code', {
-    schema: { summary: 'Check a receipt by its code (anyone): issuer, number, date, amount, valid or void; HTML, or JSON by Accept', tags: ['receipts'], params: verifyParams, response: { 200: verificationSchema, 404: problemResponse } },
+    schema: { summary: 'Check a receipt by its code (anyone): issuer, number, date, amount, valid or void; HTML in Indonesian or English as the viewer chose, or JSON by Accept', tags: ['receipts'], params: verifyParams, response: { 200: verificationSchema, 404: problemResponse } },
   }, async (request, reply) => {
     const result = await verifyCode(database, request.params.code);
-    if ((request.headers.accept ?? '').includes('text/html')) return reply.type('text/html; charset=utf-8').serializer((page: string) => page).send(verificationPage(result));
-    return result;
+    if (!(request.headers.accept ?? '').includes('text/html')) return reply.header('vary', 'accept').send(result);
+    const locale = pageLocale(request, reply);
+    return reply.type('text/html; charset=utf-8').header('vary', 'accept, accept-language, cookie')
+      .header('content-security-policy', CHECK_PAGE_CONTENT_SECURITY_POLICY).header('x-content-type-options', 'nosniff')
+      .serializer((page: string) => page).send(checkPage(locale, request.params.code, result));
   });
 
   app.post<{ Body: StatementRequest }>('/api/statements', {

@@ -103,6 +103,10 @@ test('a refund voids the receipt, the number is never reused, and the check page
   assert.ok((await pdfText(voided!.id)).text.includes('BATAL / VOID'));
   const check = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${issued!.code}` });
   assert.equal(check.json().status, 'void');
+  for (const [lang, stamp] of [['id', '>BATAL<'], ['en', '>VOID<']] as const) {
+    const page = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${issued!.code}?lang=${lang}`, headers: { accept: 'text/html' } });
+    assert.ok(page.body.includes(stamp), `the ${lang} check page stamps a void receipt ${stamp}`);
+  }
   const next = await approvedDonation({ amount: '70000', donor_name: 'Dewi' });
   await issue();
   const [fresh] = await receiptsOf(next);
@@ -135,6 +139,41 @@ test('the public check shows issuer, number, date, amount and status only; an an
   assert.equal(anonymous.statusCode, 401, 'a receipt with its name is for staff (and the donor portal), never public');
   const bogus = await test_.app.inject({ method: 'GET', url: '/api/receipts/abc/pdf', headers: bearer(test_.staffToken) });
   assert.equal(bogus.statusCode, 404);
+});
+
+test('the check page is in one language at a time, as the viewer chose, with its date and amount in that locale', async () => {
+  // Proves the page negotiates like the console (header, cookie, switch), sets <html lang>, and mixes no languages.
+  const id = await approvedDonation({ amount: '1250000', donor_name: 'Budi Check', donor_email: 'budi.check@example.org' });
+  await issue();
+  const [receipt] = await receiptsOf(id);
+  const issuedOn = String(receipt!.content.issued_at).slice(0, 10);
+  const day = (locale: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${issuedOn}T00:00:00Z`));
+  const page = async (headers: Record<string, string>, query = '') => {
+    const response = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}${query}`, headers: { accept: 'text/html', ...headers } });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.match(String(response.headers.vary), /accept-language/);
+    return response;
+  };
+  const indonesian = (await page({ 'accept-language': 'id-ID,id;q=0.9' })).body;
+  assert.match(indonesian, /<html lang="id">/);
+  for (const expected of ['Verifikasi bukti setor', 'Penerbit', 'Tanggal terbit', 'Jumlah', '>SAH<', day('id-ID'), 'Rp\u00a01.250.000,00', receipt!.number, `lang="en" hreflang="en">English</a>`]) {
+    assert.ok(indonesian.includes(expected), `id: ${expected}`);
+  }
+  const english = (await page({ 'accept-language': 'en-US,en;q=0.9' })).body;
+  assert.match(english, /<html lang="en">/);
+  for (const expected of ['Receipt check', 'Issuer', 'Issued on', 'Amount', '>VALID<', day('en-GB'), 'IDR\u00a01,250,000.00', `lang="id" hreflang="id">Bahasa Indonesia</a>`]) {
+    assert.ok(english.includes(expected), `en: ${expected}`);
+  }
+  for (const indonesianWord of ['Penerbit', 'Jumlah', 'SAH', 'Verifikasi']) assert.ok(!english.includes(indonesianWord), `en page has no "${indonesianWord}"`);
+  for (const englishWord of ['Issuer', 'Amount', 'VALID', 'Receipt check']) assert.ok(!indonesian.includes(englishWord), `id page has no "${englishWord}"`);
+  assert.match((await page({})).body, /<html lang="id">/, 'Indonesian when nothing is asked for');
+  assert.match((await page({ 'accept-language': 'id', cookie: 'amanah_lang=en' })).body, /<html lang="en">/, 'the cookie beats the header');
+  const switched = await page({ 'accept-language': 'en', cookie: 'amanah_lang=en' }, '?lang=id');
+  assert.match(switched.body, /<html lang="id">/, 'the switch beats both');
+  assert.match(String(switched.headers['set-cookie']), /^amanah_lang=id; Path=\//);
+  const json = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}?lang=en`, headers: { accept: 'application/json' } });
+  assert.equal(json.json().amount, '1250000.00', 'the JSON answer stays the canonical decimal, in no language');
+  assert.equal(json.headers['set-cookie'], undefined);
 });
 
 test('a partial refund voids the receipt as corrected and issues one for what stays, naming the one it corrects', async () => {
