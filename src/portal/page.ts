@@ -26,7 +26,7 @@ function shell(locale: PortalLocale, body: SafeHtml): string {
   const other: PortalLocale = locale === 'id' ? 'en' : 'id';
   return html`<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${t.title} · ${t.brand}</title><link rel="icon" href="data:,"><style>${STYLES}</style></head><body>
-<header><p><strong>${t.brand}</strong> · ${t.title}</p><nav aria-label="${t.langLabel}"><a href="/me?lang=${other}" lang="${other}" hreflang="${other}">${portalText(other).langSwitch}</a></nav></header>
+<header><p><strong>${t.brand}</strong> · ${t.title}</p><nav aria-label="${t.langLabel}"><a href="/me?lang=${other}" lang="${other}" hreflang="${other}">${t.langSwitch}</a></nav></header>
 <main id="main">${body}</main></body></html>`.text;
 }
 

@@ -144,6 +144,9 @@ describe('donor portal (/me) and erasure', () => {
     const indonesian = await app.inject({ url: '/me', headers: { cookie: `amanah_me=${cookie}`, 'accept-language': 'id-ID,id;q=0.9' } });
     assert.match(indonesian.body, /<html lang="id">/);
     assert.match(indonesian.body, /Donasi rutin akan tampil/);
+    // The switch names the language it leads to, in that language.
+    assert.match(page, /<a href="\/me\?lang=id" lang="id" hreflang="id">Bahasa Indonesia<\/a>/);
+    assert.match(indonesian.body, /<a href="\/me\?lang=en" lang="en" hreflang="en">English<\/a>/);
     // Single use: the same token again is refused, as a page and as problem+json.
     const token = /\/me\/link\/(.+)$/.exec(link)![1]!;
     const again = await form('/me/session', { token });
