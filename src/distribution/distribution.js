@@ -17,10 +17,10 @@
   }
   const headers = { authorization: `Bearer ${token}` };
 
-  /** "Title (code): detail", the title in the page's language. */
+  /** "Title (code): detail", the title in the page's language; a message of the script's own is the detail alone. */
   const problemText = (problem) => {
-    const title = texts.errors[problem.code] || problem.title || '';
-    return `${title}${problem.code ? ` (${problem.code})` : ''}${problem.detail ? `: ${problem.detail}` : ''}`;
+    const head = `${texts.errors[problem.code] || problem.title || ''}${problem.code ? ` (${problem.code})` : ''}`;
+    return `${head}${problem.detail ? `${head ? ': ' : ''}${problem.detail}` : ''}`;
   };
 
   /** The page again, with the token: its header and <main> replace the current ones. */
@@ -32,6 +32,10 @@
       try { problem = JSON.parse(text); } catch { /* not problem+json */ }
       const status = $('room-status') || $('announcer');
       if (status) status.textContent = problemText(problem) || String(response.status);
+      // In the shell, the refusal is the page: its heading says what it is (an unknown mustahik, a forbidden token).
+      const heading = $('room-status') && document.querySelector('#main h1');
+      const title = texts.errors[problem.code] || problem.title;
+      if (heading && title) { heading.textContent = title; document.title = `amanah: ${title}`; }
       return;
     }
     const page = new DOMParser().parseFromString(text, 'text/html');
@@ -57,6 +61,27 @@
     return body;
   }
 
+  /** The value a control was rendered with, as the page last had it from the server. */
+  const renderedValue = (control) => (control.tagName === 'SELECT'
+    ? ([...control.options].find((option) => option.defaultSelected) || control.options[0] || { value: '' }).value
+    : control.defaultValue.trim());
+
+  /**
+   * An edit form's body (data-changed="only"): only the fields whose value differs from the one rendered. A cleared
+   * optional field is sent as null (evidence notes: none); a cleared required one as '' for the API to refuse at it.
+   */
+  function changesOf(form) {
+    const body = {};
+    const boxes = [...form.querySelectorAll('input[type="checkbox"][name="asnaf"]')];
+    const checked = boxes.filter((box) => box.checked).map((box) => box.value);
+    if (checked.join() !== boxes.filter((box) => box.defaultChecked).map((box) => box.value).join()) body.asnaf = checked;
+    for (const control of form.querySelectorAll('input[name]:not([type="checkbox"]):not([type="hidden"]), select[name], textarea[name]')) {
+      const value = control.value.trim();
+      if (value !== renderedValue(control)) body[control.name] = value === '' && !control.required ? null : value;
+    }
+    return body;
+  }
+
   /** Shows a refusal at its field (problem.field, or a validation error's path), else at the form's error line. */
   function showProblem(form, problem) {
     for (const node of form.querySelectorAll('.field-error')) node.textContent = '';
@@ -78,8 +103,11 @@
     // A form with two steps (reject or cancel, with one reason) names each step's endpoint on its button.
     const button = event.submitter || form.querySelector('button[type="submit"]');
     const step = button && button.dataset.api ? button.dataset : form.dataset;
+    const changedOnly = form.dataset.changed === 'only';
+    const body = changedOnly ? changesOf(form) : bodyOf(form);
+    // An approval's form has no field at all; only an edit form with nothing changed has nothing to send.
+    if (changedOnly && Object.keys(body).length === 0) { showProblem(form, { detail: texts.messages['record.unchanged'] }); return; }
     if (button) button.disabled = true;
-    const body = bodyOf(form);
     fetch(step.api, { method: form.dataset.method || 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (response) => {
       const answer = await response.json().catch(() => ({}));
       if (!response.ok) { if (button) button.disabled = false; showProblem(form, answer); return; }

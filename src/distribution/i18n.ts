@@ -18,6 +18,11 @@ const en = {
   'mustahik.heading': 'Mustahik registry', 'mustahik.privacy': 'Personal data: staff only. NIKs are masked in the list.',
   'mustahik.create': 'Register a mustahik', 'mustahik.submit': 'Register', 'mustahik.created': 'Mustahik registered.',
   'mustahik.verify': 'Mark verified', 'mustahik.verified': 'Mustahik verified.',
+  'record.back': 'Back to the mustahik registry', 'record.privacy': 'Personal data: staff only. The NIK is shown in full on this page alone; do not copy it elsewhere.',
+  'record.noNik': 'none (an institution)', 'record.notes': 'Evidence notes', 'record.noNotes': 'none', 'record.updated': 'Last changed',
+  'record.edit': 'Change this mustahik', 'record.fixed': 'Name, kind and NIK stay as registered; this form changes the rest, and sends only the fields you change.',
+  'record.submit': 'Save changes', 'record.saved': 'Mustahik saved.', 'record.unchanged': 'Nothing to save: no field was changed.',
+  'record.disbursements': 'Disbursements to this mustahik', 'record.more': 'Only the newest are shown; the API lists every one.',
   'field.kind': 'Kind', 'field.name': 'Name', 'field.nik': 'NIK (16 digits, people only)', 'field.asnaf': 'Asnaf', 'field.region': 'Region',
   'field.verification': 'Verification', 'field.evidence_notes': 'Evidence notes (optional)', 'field.fund': 'Fund', 'field.social': 'A social use (the only use of non-halal money)',
   'field.campaign_id': 'Campaign (its fund pays)', 'field.program_id': 'Program', 'field.mustahik_id': 'Mustahik (verified)', 'field.asnaf_one': 'Paid as asnaf',
@@ -55,6 +60,11 @@ const id: Catalogue = {
   'mustahik.heading': 'Daftar mustahik', 'mustahik.privacy': 'Data pribadi: hanya untuk staf. NIK disamarkan di daftar.',
   'mustahik.create': 'Daftarkan mustahik', 'mustahik.submit': 'Daftarkan', 'mustahik.created': 'Mustahik terdaftar.',
   'mustahik.verify': 'Tandai terverifikasi', 'mustahik.verified': 'Mustahik terverifikasi.',
+  'record.back': 'Kembali ke daftar mustahik', 'record.privacy': 'Data pribadi: hanya untuk staf. NIK ditampilkan lengkap hanya di halaman ini; jangan disalin ke tempat lain.',
+  'record.noNik': 'tidak ada (lembaga)', 'record.notes': 'Catatan bukti', 'record.noNotes': 'tidak ada', 'record.updated': 'Terakhir diubah',
+  'record.edit': 'Ubah data mustahik ini', 'record.fixed': 'Nama, jenis, dan NIK tetap seperti saat didaftarkan; formulir ini mengubah sisanya dan hanya mengirim kolom yang Anda ubah.',
+  'record.submit': 'Simpan perubahan', 'record.saved': 'Data mustahik tersimpan.', 'record.unchanged': 'Tidak ada yang disimpan: tidak ada kolom yang diubah.',
+  'record.disbursements': 'Penyaluran kepada mustahik ini', 'record.more': 'Hanya yang terbaru yang ditampilkan; API memuat semuanya.',
   'field.kind': 'Jenis', 'field.name': 'Nama', 'field.nik': 'NIK (16 angka, hanya perorangan)', 'field.asnaf': 'Asnaf', 'field.region': 'Wilayah',
   'field.verification': 'Verifikasi', 'field.evidence_notes': 'Catatan bukti (opsional)', 'field.fund': 'Dana', 'field.social': 'Penggunaan sosial (satu-satunya penggunaan dana nonhalal)',
   'field.campaign_id': 'Kampanye (dananya yang membayar)', 'field.program_id': 'Program', 'field.mustahik_id': 'Mustahik (terverifikasi)', 'field.asnaf_one': 'Dibayar sebagai asnaf',
@@ -109,7 +119,7 @@ export function distributionErrorTitles(locale: Locale): Record<string, string> 
 
 /** What the page script says itself: its announcements and the network failure. */
 export function scriptMessages(locale: Locale): Record<string, string> {
-  const keys: readonly DistributionKey[] = ['mustahik.created', 'mustahik.verified', 'programs.created', 'programs.saved', 'disbursements.requested',
+  const keys: readonly DistributionKey[] = ['mustahik.created', 'mustahik.verified', 'record.saved', 'record.unchanged', 'programs.created', 'programs.saved', 'disbursements.requested',
     'disbursements.approved', 'disbursements.paid', 'disbursements.cancelled', 'disbursements.rejected', 'error.network', 'room.loading'];
   return Object.fromEntries(keys.map((key) => [key, CATALOGUES[locale][key]]));
 }

@@ -57,14 +57,15 @@ export function hawlPage(locale: Locale): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The staff pages of the room (/distribution, /distribution/mustahik, /programs, /disbursements), rendered on the
-// server with their rows, the reports' way: a browser that opens one sends no token (the console keeps it in
-// sessionStorage), so it gets roomShell, whose script (distribution.js) asks for the same page again with the token
-// and puts its header and <main> in place. The forms are sent by that script to the JSON API; a refusal's title
-// and code are shown at the field the problem names. Every text is escaped by the html template; names are
-// dir="auto" so a right-to-left name does not reorder the text around it.
+// The staff pages of the room (/distribution, /distribution/mustahik and one mustahik's page under it, /programs,
+// /disbursements), rendered on the server with their rows, the reports' way: a browser that opens one sends no
+// token (the console keeps it in sessionStorage), so it gets roomShell, whose script (distribution.js) asks for the
+// same page again with the token and puts its header and <main> in place. The forms are sent by that script to the
+// JSON API; a refusal's title and code are shown at the field the problem names. Every text is escaped by the html
+// template; names are dir="auto" so a right-to-left name does not reorder the text around it.
 
-export type RoomPage = 'index' | 'mustahik' | 'programs' | 'disbursements';
+/** 'mustahik-record' is one mustahik's page (/distribution/mustahik/:id): no nav item is marked current on it. */
+export type RoomPage = 'index' | 'mustahik' | 'mustahik-record' | 'programs' | 'disbursements';
 
 const ROOM_NAV: readonly { page: RoomPage | 'hawl'; href: string; key: DistributionKey }[] = [
   { page: 'index', href: '/distribution', key: 'room.nav' },
@@ -117,9 +118,9 @@ function roomField(name: string, label: string, control: SafeHtml): SafeHtml {
   return html`<div class="field"><label for="f-${name}">${label}</label>${control}<p class="field-error" id="f-${name}-error"></p></div>`;
 }
 
-function asnafBoxes(locale: Locale, legend: string): SafeHtml {
+function asnafBoxes(locale: Locale, legend: string, checked: readonly Asnaf[] = []): SafeHtml {
   const t = (key: DistributionKey) => distributionText(locale, key);
-  return html`<fieldset class="field" id="f-asnaf" aria-describedby="f-asnaf-error"><legend>${legend}</legend>${ASNAF.map((asnaf) => html`<label><input type="checkbox" name="asnaf" value="${asnaf}"> ${t(`asnaf.${asnaf}`)}</label>`)}
+  return html`<fieldset class="field" id="f-asnaf" aria-describedby="f-asnaf-error"><legend>${legend}</legend>${ASNAF.map((asnaf) => html`<label><input type="checkbox" name="asnaf" value="${asnaf}"${checked.includes(asnaf) ? html` checked` : ''}> ${t(`asnaf.${asnaf}`)}</label>`)}
 <p class="field-error" id="f-asnaf-error"></p></fieldset>`;
 }
 
@@ -156,7 +157,7 @@ export interface MustahikPageInput {
 export function mustahikPage(locale: Locale, query: string, input: MustahikPageInput): string {
   const t = (key: DistributionKey) => distributionText(locale, key);
   const { filters } = input;
-  const rows = input.rows.map((row) => html`<tr><td>${String(row.id)}</td><td><span dir="auto">${row.name}</span></td><td>${t(`kind.${row.kind}`)}</td>
+  const rows = input.rows.map((row) => html`<tr><td>${String(row.id)}</td><td><a href="/distribution/mustahik/${String(row.id)}"><span dir="auto">${row.name}</span></a></td><td>${t(`kind.${row.kind}`)}</td>
 <td>${row.nik === null ? '' : maskNik(row.nik)}</td><td>${asnafText(locale, row.asnaf)}</td><td><span dir="auto">${row.region}</span></td>
 <td>${t(`verification.${row.verification}`)}</td><td>${shortDate(locale, row.created_at)}</td><td>${row.verification === 'verified' ? '' : html`<form class="bulk" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="mustahik.verified" data-error="m-${String(row.id)}-error" novalidate>
 <input type="hidden" name="verification" value="verified"><button type="submit" id="m-${String(row.id)}-verify">${t('mustahik.verify')}</button></form><p class="field-error" id="m-${String(row.id)}-error" role="alert"></p>`}</td></tr>`);
@@ -179,6 +180,70 @@ ${roomField('evidence_notes', t('field.evidence_notes'), html`<textarea id="f-ev
 ${asnafBoxes(locale, t('field.asnaf'))}
 <div class="field"><button type="submit">${t('mustahik.submit')}</button></div><p id="mustahik-form-error" class="field-error" role="alert"></p></form>`;
   return roomDocument(locale, 'mustahik', query, t('mustahik.heading'), main);
+}
+
+export interface MustahikRecordInput {
+  row: MustahikRow;
+  /** Its newest disbursements, at most a page of them; `more` when older ones are not shown. */
+  disbursements: readonly DisbursementRow[];
+  more: boolean;
+  programNames: ReadonlyMap<string, string>;
+}
+
+const dateTime = (locale: Locale, at: Date) => new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at);
+
+/** What staff may see of one mustahik, the NIK in full (as GET /api/distribution/mustahik/:id answers it). */
+function recordFacts(locale: Locale, row: MustahikRow): SafeHtml {
+  const t = (key: DistributionKey) => distributionText(locale, key);
+  const fact = (label: string, value: SafeHtml | string, id: string) => html`<dt>${label}</dt><dd id="record-${id}">${value}</dd>`;
+  return html`<dl class="facts">${fact(t('col.id'), String(row.id), 'id')}${fact(t('col.name'), html`<span dir="auto">${row.name}</span>`, 'name')}
+${fact(t('col.kind'), t(`kind.${row.kind}`), 'kind')}${fact(t('col.nik'), row.nik ?? t('record.noNik'), 'nik')}
+${fact(t('col.asnaf'), asnafText(locale, row.asnaf), 'asnaf')}${fact(t('col.region'), html`<span dir="auto">${row.region}</span>`, 'region')}
+${fact(t('col.verification'), t(`verification.${row.verification}`), 'verification')}
+${fact(t('record.notes'), row.evidence_notes === null ? t('record.noNotes') : html`<span dir="auto">${row.evidence_notes}</span>`, 'evidence_notes')}
+${fact(t('col.created'), html`${dateTime(locale, row.created_at)} · <span dir="auto">${actorName(row.created_by)}</span>`, 'created')}
+${fact(t('record.updated'), dateTime(locale, row.updated_at), 'updated')}</dl>`;
+}
+
+/**
+ * The edit form, filled with the mustahik's values: the script sends only the fields that differ from them
+ * (data-changed="only"), so a save never rewrites a field someone else changed meanwhile and this one left alone.
+ * Name, kind and NIK are not here: PATCH /api/distribution/mustahik/:id does not change them.
+ */
+function recordForm(locale: Locale, row: MustahikRow): SafeHtml {
+  const t = (key: DistributionKey) => distributionText(locale, key);
+  // The newline after <textarea> is the one the HTML parser drops, so notes that begin with one keep it.
+  return html`<h2 id="record-form-heading">${t('record.edit')}</h2><p class="note">${t('record.fixed')}</p>
+<form id="record-form" class="form" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="record.saved" data-changed="only" aria-labelledby="record-form-heading" novalidate>
+${roomField('region', t('field.region'), html`<input id="f-region" name="region" value="${row.region}" required maxlength="200" dir="auto" autocomplete="off" aria-describedby="f-region-error">`)}
+${roomField('verification', t('field.verification'), html`<select id="f-verification" name="verification" aria-describedby="f-verification-error">${choices(locale, VERIFICATIONS, 'verification', null, row.verification)}</select>`)}
+${roomField('evidence_notes', t('field.evidence_notes'), html`<textarea id="f-evidence_notes" name="evidence_notes" maxlength="4000" dir="auto" aria-describedby="f-evidence_notes-error">
+${row.evidence_notes ?? ''}</textarea>`)}
+${asnafBoxes(locale, t('field.asnaf'), row.asnaf)}
+<div class="field"><button type="submit">${t('record.submit')}</button></div><p id="record-form-error" class="field-error" role="alert"></p></form>`;
+}
+
+function recordDisbursements(locale: Locale, input: MustahikRecordInput): SafeHtml {
+  const t = (key: DistributionKey) => distributionText(locale, key);
+  const rows = input.disbursements.map((row) => html`<tr id="d-${String(row.id)}" data-status="${row.status}"><td>${String(row.id)}</td>
+<td><span dir="auto">${input.programNames.get(String(row.program_id)) ?? String(row.program_id)}</span></td>
+<td>${t(`fund.${row.fund}`)}${row.asnaf === null ? '' : html` · ${t(`asnaf.${row.asnaf}`)}`}</td>
+<td class="number">${formatDisplay(row.amount_minor, row.currency, INTL_LOCALE[locale])}</td><td>${t(`status.${row.status}`)}</td>
+<td>${shortDate(locale, row.created_at)}</td><td><span dir="auto">${row.payment_reference ?? ''}</span></td></tr>`);
+  return html`<h2 id="record-disbursements">${t('record.disbursements')}</h2>
+${roomTable(t('record.disbursements'), [{ text: t('col.id') }, { text: t('col.program') }, { text: t('col.fund') }, { text: t('col.amount'), number: true },
+    { text: t('col.status') }, { text: t('col.created') }, { text: t('col.reference') }], rows, t('none'))}
+${input.more ? html`<p class="note">${t('record.more')}</p>` : ''}`;
+}
+
+/** One mustahik: everything staff may see, the edit form, and the disbursements made to it. */
+export function mustahikRecordPage(locale: Locale, query: string, input: MustahikRecordInput): string {
+  const t = (key: DistributionKey) => distributionText(locale, key);
+  const { row } = input;
+  // The title names the number, not the person: titles are kept in the browser's history.
+  const main = html`<p><a href="/distribution/mustahik">${t('record.back')}</a></p><h1><span dir="auto">${row.name}</span></h1>
+<p class="note">${t('record.privacy')}</p>${recordFacts(locale, row)}${recordForm(locale, row)}${recordDisbursements(locale, input)}`;
+  return roomDocument(locale, 'mustahik-record', query, `${t('col.mustahik')} ${String(row.id)}`, main);
 }
 
 export function programsPage(locale: Locale, query: string, programs: readonly ProgramRow[]): string {
@@ -241,7 +306,7 @@ export function disbursementsPage(locale: Locale, query: string, input: Disburse
   const programNames = new Map(input.programs.map((program) => [String(program.id), program.name]));
   const campaignNames = new Map(input.campaigns.map((campaign) => [String(campaign.id), campaign.name]));
   const rows = input.rows.map((row) => html`<tr id="d-${String(row.id)}" data-status="${row.status}"><td>${String(row.id)}</td>
-<td><span dir="auto">${input.mustahikNames.get(String(row.mustahik_id)) ?? String(row.mustahik_id)}</span></td>
+<td><a href="/distribution/mustahik/${String(row.mustahik_id)}"><span dir="auto">${input.mustahikNames.get(String(row.mustahik_id)) ?? String(row.mustahik_id)}</span></a></td>
 <td><span dir="auto">${programNames.get(String(row.program_id)) ?? String(row.program_id)}</span></td>
 <td><span dir="auto">${campaignNames.get(String(row.campaign_id)) ?? String(row.campaign_id)}</span></td>
 <td>${t(`fund.${row.fund}`)}${row.asnaf === null ? '' : html` · ${t(`asnaf.${row.asnaf}`)}`}</td>

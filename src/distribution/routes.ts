@@ -11,10 +11,11 @@ import { isDatabaseId, isoOrNull, parseCursor, parseTimestamp } from '../http/fo
 import { findCampaign } from '../campaigns/queries.ts';
 import { formatAmount, isMoneyError, parseAmount } from '../money/index.ts';
 import type { AuditActor } from '../audit/queries.ts';
+import type { Queryable } from '../db/database.ts';
 import type { LedgerFund } from '../ledger/logic.ts';
 import { ASNAF, checkDisbursement, checkProgram, DISBURSEMENT_STATUSES, HAWL_DAYS, VERIFICATIONS, type Asnaf, type DisbursementStatus, type MustahikKind, type Verification } from './logic.ts';
 import { maskNik, parseNik } from './nik.ts';
-import { disbursementsPage, hawlPage, mustahikPage, programsPage, roomIndexPage, roomShell, type RoomPage } from './pages.ts';
+import { disbursementsPage, hawlPage, mustahikPage, mustahikRecordPage, programsPage, roomIndexPage, roomShell, type RoomPage } from './pages.ts';
 import { listCampaigns } from '../campaigns/queries.ts';
 import { LOCALE_COOKIE, localeCookie, negotiateLocale, type Locale } from '../console/i18n.ts';
 import {
@@ -87,6 +88,13 @@ function databaseId(text: string, code: 'mustahik_not_found' | 'program_not_foun
   return BigInt(text);
 }
 
+/** The mustahik an id in a path names; an unknown or malformed id is mustahik_not_found (404). */
+async function mustahikOfPath(database: Queryable, text: string): Promise<MustahikRow> {
+  const row = await findMustahik(database, databaseId(text, 'mustahik_not_found'));
+  if (row === undefined) throw new AppError('mustahik_not_found', `no mustahik with id "${text}"`);
+  return row;
+}
+
 /**
  * The page size, checked again after the schema: Ajv's coercion turns `limit=1e309` into Infinity, which passes
  * its integer and maximum checks and would reach the query as "Infinity".
@@ -144,11 +152,7 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
   app.get<{ Params: { id: string } }>('/api/distribution/mustahik/:id', {
     preHandler: staff,
     schema: { summary: 'One mustahik, NIK in full (staff)', tags, security, params: idParams, response: { 200: mustahikSchema, ...errors, 404: problemResponse } },
-  }, async (request) => {
-    const row = await findMustahik(database, databaseId(request.params.id, 'mustahik_not_found'));
-    if (row === undefined) throw new AppError('mustahik_not_found', `no mustahik with id "${request.params.id}"`);
-    return mustahikJson(row, false);
-  });
+  }, async (request) => mustahikJson(await mustahikOfPath(database, request.params.id), false));
 
   app.patch<{ Params: { id: string }; Body: { asnaf?: Asnaf[]; region?: string; verification?: Verification; evidence_notes?: string | null } }>('/api/distribution/mustahik/:id', {
     preHandler: staff,
@@ -319,8 +323,14 @@ function sendHtml(reply: FastifyReply, body: string): FastifyReply {
     .header('vary', 'accept-language, cookie, authorization').send(body);
 }
 
+/** The room page a route serves, for its shell: /distribution/mustahik/:id is one mustahik, not the registry. */
+function roomPageOf(routeUrl: string): RoomPage {
+  if (routeUrl === '/distribution/mustahik/:id') return 'mustahik-record';
+  return (routeUrl.slice('/distribution/'.length) || 'index') as RoomPage;
+}
+
 /**
- * /distribution and its three lists, for staff. Authentication is the reports' (src/reports/routes.ts): the console
+ * /distribution, its three lists and one mustahik's page, for staff. Authentication is the reports' (src/reports/routes.ts): the console
  * keeps the staff token in sessionStorage, so a browser's first request carries none and gets the shell, whose
  * script asks again with the token. The shell is answered 401 with WWW-Authenticate: it holds no row, and says
  * so to any client that is not the page script. With a token, the staff check, then the page with its rows.
@@ -330,7 +340,7 @@ export async function distributionPageRoutes(app: FastifyInstance, context: AppC
   const staff = requireRole('staff', database, context.config.adminTokenSha256);
   const gate = async (request: FastifyRequest<{ Querystring: PageQuery }>, reply: FastifyReply) => {
     if (request.headers.authorization !== undefined) return staff(request, reply);
-    const page = (request.routeOptions.url!.slice('/distribution/'.length) || 'index') as RoomPage;
+    const page = roomPageOf(request.routeOptions.url!);
     return sendHtml(reply.code(401).header('www-authenticate', 'Bearer realm="amanah"'), roomShell(pageLocale(request, reply), page, pageQueryString(request.query)));
   };
   const options = { preHandler: gate, schema: { hide: true, querystring: pageQuery } };
@@ -346,6 +356,18 @@ export async function distributionPageRoutes(app: FastifyInstance, context: AppC
     const rows = await listMustahik(database, { asnaf, verification, beforeId: parseCursor(before, 'before'), limit: PAGE_ROWS });
     const nextCursor = rows.length === PAGE_ROWS ? String(rows.at(-1)!.id) : null;
     return sendHtml(reply, mustahikPage(pageLocale(request, reply), pageQueryString(request.query), { filters: { asnaf, verification, before }, rows, nextCursor }));
+  });
+
+  // One mustahik, NIK in full. An unknown or malformed id is answered as the API answers it, a 404 problem (every
+  // refusal is problem+json); the page script, which asked with the token, puts its title in the shell's heading.
+  // The id is checked here, not by a params schema, so a malformed one is the same 404 and not a validation_failed.
+  app.get<{ Params: { id: string }; Querystring: PageQuery }>('/distribution/mustahik/:id', options, async (request, reply) => {
+    const row = await mustahikOfPath(database, request.params.id);
+    const disbursements = await listDisbursements(database, { mustahikId: row.id, limit: PAGE_ROWS });
+    const programs = await listPrograms(database, PROGRAMS_LISTED_MAX);
+    return sendHtml(reply, mustahikRecordPage(pageLocale(request, reply), pageQueryString(request.query), {
+      row, disbursements, more: disbursements.length === PAGE_ROWS, programNames: new Map(programs.map((program) => [String(program.id), program.name])),
+    }));
   });
 
   app.get<{ Querystring: PageQuery }>('/distribution/programs', options, async (request, reply) =>

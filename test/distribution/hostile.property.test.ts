@@ -19,6 +19,7 @@ const ROUTES: readonly (readonly ['GET' | 'POST' | 'PATCH', string])[] = [
   ['POST', '/api/distribution/disbursements/:id/cancel'], ['GET', '/api/distribution/hawl'], ['GET', '/distribution/hawl'],
   // The console's pages, read with the staff token as the page script asks for them.
   ['GET', '/distribution'], ['GET', '/distribution/mustahik'], ['GET', '/distribution/programs'], ['GET', '/distribution/disbursements'],
+  ['GET', '/distribution/mustahik/:id'],
 ];
 
 /** A lone surrogate has no UTF-8 form: it is sent as the bytes a broken client would send. */

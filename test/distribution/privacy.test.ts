@@ -77,6 +77,13 @@ test('name, NIK and evidence notes are in no log line and in no answer without a
   assert.equal(malformed.status, 422);
   assert.ok(!malformed.text.includes(NIK.slice(0, 15)), 'a refusal does not echo the NIK');
   assert.equal((await call('POST', '/api/distribution/mustahik', { kind: 'person', name: NAME, nik: NIK, asnaf: ['fakir'], region: 'R', phone: NIK })).status, 400);
+  // Its staff page shows the NIK in full (its URL carries only the id); a change with the notes in its body, refused
+  // (an empty region) or saved, logs none of them either.
+  const record = await call('GET', `/distribution/mustahik/${id}`);
+  assert.equal(record.status, 200);
+  assert.ok(record.text.includes(NIK) && record.text.includes(NOTES), 'the staff page shows NIK and notes');
+  assert.equal((await call('PATCH', `/api/distribution/mustahik/${id}`, { evidence_notes: `${NOTES} (diperbarui)`, region: '' })).status, 400);
+  assert.equal((await call('PATCH', `/api/distribution/mustahik/${id}`, { evidence_notes: NOTES, region: 'Jakarta Pusat' })).status, 200);
 
   const publicAnswers = [
     await call('GET', `/api/distribution/mustahik/${id}`, undefined, null),
@@ -85,6 +92,7 @@ test('name, NIK and evidence notes are in no log line and in no answer without a
     await call('GET', '/api/campaigns', undefined, null),
     await call('GET', '/docs/json', undefined, null),
     await call('GET', '/', undefined, null),
+    await call('GET', `/distribution/mustahik/${id}`, undefined, null),
   ];
   assert.equal(publicAnswers[0]!.status, 401);
   assert.equal(publicAnswers[2]!.status, 401);

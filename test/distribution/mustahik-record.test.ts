@@ -1,0 +1,101 @@
+// One mustahik's staff page (/distribution/mustahik/:id) on a real database: without a token a 401 shell that holds
+// none of its data; with a staff token the NIK in full, the edit form filled with the stored values, the
+// disbursements made to it, names dir="auto", in Indonesian or English; an unknown or malformed id a 404
+// mustahik_not_found problem (as the API's); and the registry and the disbursements list link each name to it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bearer, createCampaign, createTestApp, type TestApp } from '../helpers/app.ts';
+import { maskNik } from '../../src/distribution/nik.ts';
+
+/** A man born 5 June 1987 in Jakarta Pusat. */
+const NIK = '3171060506870003';
+const NAME = 'Ahmad Fauzi';
+const NOTES = 'SKTM kelurahan nomor 7/2026';
+
+let t: TestApp;
+let mustahikId = '';
+let institutionId = '';
+
+async function post(url: string, payload: Record<string, unknown>): Promise<Record<string, string>> {
+  const response = await t.app.inject({ method: 'POST', url, headers: bearer(t.staffToken), payload });
+  assert.equal(response.statusCode, 201, response.body);
+  return response.json();
+}
+
+before(async () => {
+  t = await createTestApp();
+  const campaign = await createCampaign(t, { slug: 'record-zakat', name: 'Zakat Ramadan', fund: 'zakat' });
+  const mustahik = await post('/api/distribution/mustahik', {
+    kind: 'person', name: NAME, nik: NIK, asnaf: ['fakir', 'gharimin'], region: 'Jakarta Pusat', verification: 'verified', evidence_notes: NOTES,
+  });
+  mustahikId = mustahik.id!;
+  institutionId = (await post('/api/distribution/mustahik', { kind: 'institution', name: 'Panti Asuhan Al-Ikhlas', asnaf: ['miskin'], region: 'Bandung' })).id!;
+  const program = await post('/api/distribution/programs', { name: 'Bantuan pangan', fund: 'zakat', asnaf: ['fakir', 'miskin'] });
+  await post('/api/distribution/disbursements', { program_id: program.id, mustahik_id: mustahikId, campaign_id: campaign.id, asnaf: 'fakir', amount: '125000' });
+});
+after(() => t.close());
+
+test('without a token the page is the room\'s 401 shell, holding none of the mustahik\'s data', async () => {
+  const shell = await t.app.inject({ url: `/distribution/mustahik/${mustahikId}` });
+  assert.equal(shell.statusCode, 401);
+  assert.match(shell.headers['content-type'] as string, /^text\/html/);
+  assert.match(shell.headers['www-authenticate'] as string, /^Bearer/);
+  assert.match(shell.body, /<script src="\/distribution\/distribution.js" defer><\/script>/);
+  assert.match(shell.body, /id="room-signed-out"/);
+  assert.match(shell.body, /data-page="distribution-mustahik-record"/);
+  for (const secret of [NAME, NIK, maskNik(NIK), NOTES, 'Jakarta Pusat']) assert.ok(!shell.body.includes(secret), `the shell carries ${secret}`);
+});
+
+test('with a staff token: the NIK in full, the form filled with what is stored, its disbursements, names dir=auto', async () => {
+  const page = await t.app.inject({ url: `/distribution/mustahik/${mustahikId}`, headers: bearer(t.staffToken) });
+  assert.equal(page.statusCode, 200, page.body);
+  assert.equal(page.headers['cache-control'], 'no-store');
+  assert.match(page.body, /<html lang="id">/);
+  assert.match(page.body, /<main id="main"/);
+  assert.match(page.body, new RegExp(`<h1><span dir="auto">${NAME}</span></h1>`));
+  assert.match(page.body, /<title>amanah: Mustahik \d+<\/title>/, 'the title names the number, not the person');
+  assert.match(page.body, new RegExp(`<dd id="record-nik">${NIK}</dd>`));
+  // The room's nav, no item of it current: this page is none of them.
+  assert.match(page.body, /<nav aria-label="Penyaluran">/);
+  assert.ok(!page.body.includes('aria-current="page"'));
+  assert.match(page.body, new RegExp(`data-method="PATCH" data-api="/api/distribution/mustahik/${mustahikId}"[^>]*data-changed="only"`));
+  assert.match(page.body, /<input id="f-region" name="region" value="Jakarta Pusat" required/);
+  assert.match(page.body, /<option value="verified" selected>terverifikasi<\/option>/);
+  assert.ok(page.body.includes(`name="evidence_notes" maxlength="4000" dir="auto" aria-describedby="f-evidence_notes-error">\n${NOTES}</textarea>`));
+  assert.match(page.body, /value="fakir" checked>/);
+  assert.match(page.body, /value="gharimin" checked>/);
+  assert.match(page.body, /value="miskin">/);
+  for (const field of ['region', 'verification', 'evidence_notes']) assert.match(page.body, new RegExp(`<label for="f-${field}">`), field);
+  assert.ok(!/id="f-(name|nik|kind)"/.test(page.body), 'name, kind and NIK are not in the form: the API does not change them');
+  assert.match(page.body, /<span dir="auto">Bantuan pangan<\/span>/);
+  assert.match(page.body, /data-status="requested"/);
+
+  const english = await t.app.inject({ url: `/distribution/mustahik/${mustahikId}?lang=en`, headers: bearer(t.staffToken) });
+  assert.match(english.body, /<html lang="en">/);
+  assert.match(english.body, /Change this mustahik/);
+  assert.match(english.body, /<option value="verified" selected>verified<\/option>/);
+  assert.match(english.body, /<a class="lang" href="\?lang=id"/);
+
+  const institution = await t.app.inject({ url: `/distribution/mustahik/${institutionId}`, headers: bearer(t.staffToken) });
+  assert.match(institution.body, /<dd id="record-nik">tidak ada \(lembaga\)<\/dd>/);
+  assert.match(institution.body, /<p class="empty">Belum ada\.<\/p>/, 'no disbursement yet');
+});
+
+test('an unknown or malformed id is a 404 mustahik_not_found problem, never a 500', async () => {
+  for (const id of ['999999', '0', 'abc', '12abc', '99999999999999999999', '-1']) {
+    const answer = await t.app.inject({ url: `/distribution/mustahik/${id}`, headers: bearer(t.staffToken) });
+    assert.equal(answer.statusCode, 404, `${id}: ${answer.body}`);
+    assert.match(answer.headers['content-type'] as string, /^application\/problem\+json/, id);
+    assert.equal(answer.json().code, 'mustahik_not_found', id);
+  }
+  const signedOut = await t.app.inject({ url: '/distribution/mustahik/abc' });
+  assert.equal(signedOut.statusCode, 401, 'without a token, the shell: whether an id exists is not told');
+});
+
+test('the registry and the disbursements list link each name to its page', async () => {
+  const registry = await t.app.inject({ url: '/distribution/mustahik', headers: bearer(t.staffToken) });
+  assert.ok(registry.body.includes(`<a href="/distribution/mustahik/${mustahikId}"><span dir="auto">${NAME}</span></a>`));
+  assert.ok(!registry.body.includes(NIK), 'the registry still masks the NIK');
+  const disbursements = await t.app.inject({ url: '/distribution/disbursements', headers: bearer(t.staffToken) });
+  assert.ok(disbursements.body.includes(`<a href="/distribution/mustahik/${mustahikId}"><span dir="auto">${NAME}</span></a>`));
+});
