@@ -1,7 +1,7 @@
 // The distribution room's words in Indonesian and English: the staff pages' labels, rendered on the server, and the
 // few the page script needs (handed to it as JSON), plus Indonesian titles for the refusals its forms can meet.
 // A pure module; the locale itself is the console's (negotiateLocale in src/console/i18n.ts).
-import { ErrorCodes, type ErrorCode } from '../errors.ts';
+import { errorTitle, ErrorCodes, type ErrorCode } from '../errors.ts';
 import type { Locale } from '../console/i18n.ts';
 
 const en = {
@@ -20,7 +20,7 @@ const en = {
   'mustahik.verify': 'Mark verified', 'mustahik.verified': 'Mustahik verified.',
   'record.back': 'Back to the mustahik registry', 'record.privacy': 'Personal data: staff only. The NIK is shown in full on this page alone; do not copy it elsewhere.',
   'record.noNik': 'none (an institution)', 'record.notes': 'Evidence notes', 'record.noNotes': 'none', 'record.updated': 'Last changed',
-  'record.edit': 'Change this mustahik', 'record.fixed': 'Name, kind and NIK stay as registered; this form changes the rest, and sends only the fields you change.',
+  'record.edit': 'Change this mustahik', 'record.fixed': 'The kind stays as registered. Only the fields you change are sent; a new name or NIK sets verification back to unverified unless you set it in the same save.',
   'record.submit': 'Save changes', 'record.saved': 'Mustahik saved.', 'record.unchanged': 'Nothing to save: no field was changed.',
   'record.disbursements': 'Disbursements to this mustahik', 'record.more': 'Only the newest are shown; the API lists every one.',
   'field.kind': 'Kind', 'field.name': 'Name', 'field.nik': 'NIK (16 digits, people only)', 'field.asnaf': 'Asnaf', 'field.region': 'Region',
@@ -62,7 +62,7 @@ const id: Catalogue = {
   'mustahik.verify': 'Tandai terverifikasi', 'mustahik.verified': 'Mustahik terverifikasi.',
   'record.back': 'Kembali ke daftar mustahik', 'record.privacy': 'Data pribadi: hanya untuk staf. NIK ditampilkan lengkap hanya di halaman ini; jangan disalin ke tempat lain.',
   'record.noNik': 'tidak ada (lembaga)', 'record.notes': 'Catatan bukti', 'record.noNotes': 'tidak ada', 'record.updated': 'Terakhir diubah',
-  'record.edit': 'Ubah data mustahik ini', 'record.fixed': 'Nama, jenis, dan NIK tetap seperti saat didaftarkan; formulir ini mengubah sisanya dan hanya mengirim kolom yang Anda ubah.',
+  'record.edit': 'Ubah data mustahik ini', 'record.fixed': 'Jenis tetap seperti saat didaftarkan. Hanya kolom yang Anda ubah yang dikirim; nama atau NIK baru mengembalikan verifikasi ke belum diverifikasi, kecuali Anda menetapkannya dalam penyimpanan yang sama.',
   'record.submit': 'Simpan perubahan', 'record.saved': 'Data mustahik tersimpan.', 'record.unchanged': 'Tidak ada yang disimpan: tidak ada kolom yang diubah.',
   'record.disbursements': 'Penyaluran kepada mustahik ini', 'record.more': 'Hanya yang terbaru yang ditampilkan; API memuat semuanya.',
   'field.kind': 'Jenis', 'field.name': 'Nama', 'field.nik': 'NIK (16 angka, hanya perorangan)', 'field.asnaf': 'Asnaf', 'field.region': 'Wilayah',
@@ -91,30 +91,9 @@ export function distributionText(locale: Locale, key: DistributionKey): string {
   return CATALOGUES[locale][key];
 }
 
-/** The refusals these pages' forms can meet, titled in Indonesian; any other code shows its English title. */
-const ERROR_TITLES_ID: Partial<Record<ErrorCode, string>> = {
-  validation_failed: 'Permintaan tidak valid',
-  invalid_amount: 'Jumlah tidak valid',
-  unauthorized: 'Diperlukan token yang valid',
-  forbidden: 'Token ini tidak mengizinkan tindakan ini',
-  campaign_not_found: 'Kampanye tidak ditemukan',
-  nik_invalid: 'NIK tidak valid',
-  nik_taken: 'Mustahik dengan NIK ini sudah terdaftar',
-  asnaf_not_allowed: 'Penyaluran ini tidak kepada asnaf yang boleh dibayar dari dananya',
-  fund_use_not_allowed: 'Dana tidak boleh dipakai seperti ini',
-  mustahik_not_verified: 'Mustahik belum diverifikasi',
-  mustahik_not_found: 'Mustahik tidak ditemukan',
-  program_closed: 'Program sudah ditutup',
-  program_not_found: 'Program tidak ditemukan',
-  disbursement_not_found: 'Penyaluran tidak ditemukan',
-  disbursement_status_conflict: 'Status penyaluran tidak mengizinkan tindakan ini',
-  disbursement_maker_is_checker: 'Pengaju penyaluran tidak dapat menyetujui atau menolaknya',
-  fund_balance_insufficient: 'Saldo dana yang tersedia tidak mencukupi',
-};
-
-/** Every error title in the locale, for the page script to title a problem's code in the viewer's language. */
+/** Every error title in the locale (the registry's, src/errors.ts), for the page script to title a problem's code. */
 export function distributionErrorTitles(locale: Locale): Record<string, string> {
-  return Object.fromEntries(Object.entries(ErrorCodes).map(([code, { title }]) => [code, locale === 'id' ? ERROR_TITLES_ID[code as ErrorCode] ?? title : title]));
+  return Object.fromEntries(Object.keys(ErrorCodes).map((code) => [code, errorTitle(code as ErrorCode, locale)]));
 }
 
 /** What the page script says itself: its announcements and the network failure. */

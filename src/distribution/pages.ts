@@ -208,13 +208,16 @@ ${fact(t('record.updated'), dateTime(locale, row.updated_at), 'updated')}</dl>`;
 /**
  * The edit form, filled with the mustahik's values: the script sends only the fields that differ from them
  * (data-changed="only"), so a save never rewrites a field someone else changed meanwhile and this one left alone.
- * Name, kind and NIK are not here: PATCH /api/distribution/mustahik/:id does not change them.
+ * Kind is not here (it never changes); the NIK is, for a person. A new name or NIK sets verification back to
+ * unverified unless the same save sets it (patchMustahik).
  */
 function recordForm(locale: Locale, row: MustahikRow): SafeHtml {
   const t = (key: DistributionKey) => distributionText(locale, key);
   // The newline after <textarea> is the one the HTML parser drops, so notes that begin with one keep it.
   return html`<h2 id="record-form-heading">${t('record.edit')}</h2><p class="note">${t('record.fixed')}</p>
 <form id="record-form" class="form" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="record.saved" data-changed="only" aria-labelledby="record-form-heading" novalidate>
+${roomField('name', t('field.name'), html`<input id="f-name" name="name" value="${row.name}" required maxlength="200" dir="auto" autocomplete="off" aria-describedby="f-name-error">`)}
+${row.kind === 'person' ? roomField('nik', t('field.nik'), html`<input id="f-nik" name="nik" value="${row.nik ?? ''}" required inputmode="numeric" maxlength="16" autocomplete="off" aria-describedby="f-nik-error">`) : ''}
 ${roomField('region', t('field.region'), html`<input id="f-region" name="region" value="${row.region}" required maxlength="200" dir="auto" autocomplete="off" aria-describedby="f-region-error">`)}
 ${roomField('verification', t('field.verification'), html`<select id="f-verification" name="verification" aria-describedby="f-verification-error">${choices(locale, VERIFICATIONS, 'verification', null, row.verification)}</select>`)}
 ${roomField('evidence_notes', t('field.evidence_notes'), html`<textarea id="f-evidence_notes" name="evidence_notes" maxlength="4000" dir="auto" aria-describedby="f-evidence_notes-error">

@@ -21,6 +21,8 @@ export interface MustahikRow {
 }
 
 const MUSTAHIK_COLUMNS = 'id, kind, name, nik, asnaf, region, verification, evidence_notes, created_by, created_at, updated_at';
+/** The same columns of a mustahik row named `m` (an UPDATE … FROM, where a bare name could be either side's). */
+const MUSTAHIK_COLUMNS_OF_M = MUSTAHIK_COLUMNS.split(', ').map((column) => `m.${column}`).join(', ');
 
 export interface MustahikInput {
   kind: MustahikKind; name: string; nik: string | null; asnaf: readonly Asnaf[]; region: string;
@@ -52,25 +54,44 @@ export async function insertMustahik(db: Queryable, input: MustahikInput, actor:
 }
 
 export interface MustahikPatch {
-  asnaf?: readonly Asnaf[]; region?: string; verification?: Verification; evidenceNotes?: string | null;
+  name?: string; nik?: string; asnaf?: readonly Asnaf[]; region?: string; verification?: Verification; evidenceNotes?: string | null;
 }
 
-/** Changes a mustahik's asnaf, region, verification or evidence notes, with its audit row, in one statement. */
+/**
+ * Changes a mustahik's fields, with its audit row, in one statement. A new name or NIK is another identity than
+ * the one the evidence verified, so it sets verification back to unverified unless the same change sets it (a
+ * verified mustahik can be paid; a corrected one is checked again first). The audit row says which personal
+ * fields changed, never their values: the log is read by every staff token (issue 13: personal data staff-only,
+ * never in logs). Kind never changes, so the caller checks a NIK against it before.
+ */
 export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPatch, actor: AuditActor): Promise<MustahikRow | undefined> {
-  const { rows } = await db.query<MustahikRow>(
-    `with changed as (
-       update mustahik set asnaf = coalesce($2::text[], asnaf), region = coalesce($3, region), verification = coalesce($4, verification),
-              evidence_notes = case when $5::boolean then $6 else evidence_notes end, updated_at = now()
-        where id = $1 returning ${MUSTAHIK_COLUMNS}
-     ), audit as (
-       insert into audit_log (actor_token_id, actor_name, action, target, detail)
-       select $7, $8, 'mustahik.update', 'mustahik:' || id,
-              json_build_object('asnaf', asnaf, 'verification', verification, 'evidence_notes_changed', $5::boolean)::jsonb from changed
-     )
-     select * from changed`,
-    [id, patch.asnaf ?? null, patch.region ?? null, patch.verification ?? null, patch.evidenceNotes !== undefined, patch.evidenceNotes ?? null,
-      actor.tokenId, actor.name.slice(0, 200)]);
-  return rows[0];
+  try {
+    const { rows } = await db.query<MustahikRow & { name_changed: boolean; nik_changed: boolean }>(
+      `with before as (
+         select id, coalesce($9::text <> name, false) as name_changed, coalesce($10::text <> nik, false) as nik_changed
+           from mustahik where id = $1 for update
+       ), changed as (
+         update mustahik m set name = coalesce($9, m.name), nik = coalesce($10, m.nik),
+                asnaf = coalesce($2::text[], m.asnaf), region = coalesce($3, m.region),
+                verification = coalesce($4, case when b.name_changed or b.nik_changed then 'unverified' else m.verification end),
+                evidence_notes = case when $5::boolean then $6 else m.evidence_notes end, updated_at = now()
+           from before b where m.id = b.id returning ${MUSTAHIK_COLUMNS_OF_M}, b.name_changed, b.nik_changed
+       ), audit as (
+         insert into audit_log (actor_token_id, actor_name, action, target, detail)
+         select $7, $8, 'mustahik.update', 'mustahik:' || id,
+                json_build_object('asnaf', asnaf, 'verification', verification, 'evidence_notes_changed', $5::boolean,
+                                  'name_changed', name_changed, 'nik_changed', nik_changed)::jsonb from changed
+       )
+       select * from changed`,
+      [id, patch.asnaf ?? null, patch.region ?? null, patch.verification ?? null, patch.evidenceNotes !== undefined, patch.evidenceNotes ?? null,
+        actor.tokenId, actor.name.slice(0, 200), patch.name ?? null, patch.nik ?? null]);
+    if (rows[0] === undefined) return undefined;
+    const { name_changed: _name, nik_changed: _nik, ...row } = rows[0];
+    return row;
+  } catch (error) {
+    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw new AppError('nik_taken', 'a mustahik with this NIK is already registered', { field: 'nik' });
+    throw error;
+  }
 }
 
 export async function findMustahik(db: Queryable, id: bigint): Promise<MustahikRow | undefined> {

@@ -27,6 +27,8 @@ export const mustahikBody = {
 export const mustahikPatchBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
   properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    nik: { type: 'string', maxLength: 16, description: 'People only. A new name or NIK sets verification back to unverified unless the same change sets it' },
     asnaf: asnafList, region: { type: 'string', minLength: 1, maxLength: 200 }, verification: { type: 'string', enum: VERIFICATIONS },
     evidence_notes: { type: ['string', 'null'], maxLength: 4000 },
   },

@@ -65,8 +65,9 @@ test('with a staff token: the NIK in full, the form filled with what is stored, 
   assert.match(page.body, /value="fakir" checked>/);
   assert.match(page.body, /value="gharimin" checked>/);
   assert.match(page.body, /value="miskin">/);
-  for (const field of ['region', 'verification', 'evidence_notes']) assert.match(page.body, new RegExp(`<label for="f-${field}">`), field);
-  assert.ok(!/id="f-(name|nik|kind)"/.test(page.body), 'name, kind and NIK are not in the form: the API does not change them');
+  for (const field of ['name', 'nik', 'region', 'verification', 'evidence_notes']) assert.match(page.body, new RegExp(`<label for="f-${field}">`), field);
+  assert.ok(page.body.includes(`<input id="f-nik" name="nik" value="${NIK}" required`), 'a person\'s NIK is in the form, in full');
+  assert.ok(!/id="f-kind"/.test(page.body), 'kind is not in the form: it never changes');
   assert.match(page.body, /<span dir="auto">Bantuan pangan<\/span>/);
   assert.match(page.body, /data-status="requested"/);
 
@@ -78,6 +79,7 @@ test('with a staff token: the NIK in full, the form filled with what is stored, 
 
   const institution = await t.app.inject({ url: `/distribution/mustahik/${institutionId}`, headers: bearer(t.staffToken) });
   assert.match(institution.body, /<dd id="record-nik">tidak ada \(lembaga\)<\/dd>/);
+  assert.ok(!institution.body.includes('id="f-nik"'), 'an institution has no NIK to change');
   assert.match(institution.body, /<p class="empty">Belum ada\.<\/p>/, 'no disbursement yet');
 });
 
@@ -98,4 +100,41 @@ test('the registry and the disbursements list link each name to its page', async
   assert.ok(!registry.body.includes(NIK), 'the registry still masks the NIK');
   const disbursements = await t.app.inject({ url: '/distribution/disbursements', headers: bearer(t.staffToken) });
   assert.ok(disbursements.body.includes(`<a href="/distribution/mustahik/${mustahikId}"><span dir="auto">${NAME}</span></a>`));
+});
+
+test('a new name or NIK: validated, unique, verification back to unverified unless set, the audit saying what changed but not to what', async () => {
+  const patch = (id: string, payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'PATCH', url: `/api/distribution/mustahik/${id}`, headers: bearer(t.staffToken), payload });
+  const other = await post('/api/distribution/mustahik', { kind: 'person', name: 'Siti Aminah', nik: '3273014512900002', asnaf: ['miskin'], region: 'Bandung', verification: 'verified' });
+
+  const badNik = await patch(mustahikId, { nik: '3171063206870003' });
+  assert.equal(badNik.statusCode, 422, badNik.body);
+  assert.equal(badNik.json().code, 'nik_invalid');
+  assert.equal(badNik.json().field, 'nik');
+  assert.ok(!badNik.body.includes('3171063206870003'), 'the refusal never repeats the number');
+  const taken = await patch(mustahikId, { nik: other.nik });
+  assert.equal(taken.statusCode, 409, taken.body);
+  assert.deepEqual([taken.json().code, taken.json().field], ['nik_taken', 'nik']);
+  const institution = await patch(institutionId, { nik: NIK.replace(/3$/, '4') });
+  assert.equal(institution.statusCode, 400, institution.body);
+  assert.deepEqual([institution.json().code, institution.json().field], ['validation_failed', 'nik']);
+  const unchanged = (await t.app.inject({ url: `/api/distribution/mustahik/${mustahikId}`, headers: bearer(t.staffToken) })).json();
+  assert.deepEqual([unchanged.name, unchanged.nik, unchanged.verification], [NAME, NIK, 'verified'], 'a refused change changes nothing');
+
+  const sameName = await patch(mustahikId, { name: NAME, region: 'Jakarta Selatan' });
+  assert.equal(sameName.json().verification, 'verified', 'the same name again is no new identity');
+  const renamed = await patch(mustahikId, { name: 'Ahmad Fauzi Rahman' });
+  assert.equal(renamed.statusCode, 200, renamed.body);
+  assert.deepEqual([renamed.json().name, renamed.json().verification], ['Ahmad Fauzi Rahman', 'unverified']);
+  const newNik = await patch(other.id!, { nik: '3273014512900003', verification: 'verified' });
+  assert.deepEqual([newNik.json().nik, newNik.json().verification], ['3273014512900003', 'verified'], 'set in the same change, verification stays as set');
+
+  const { rows } = await t.database.query<{ target: string; detail: Record<string, unknown> }>(
+    `select target, detail from audit_log where action = 'mustahik.update' order by id`);
+  const renamedAudit = rows.find((row) => row.target === `mustahik:${mustahikId}` && row.detail.name_changed === true)!;
+  assert.equal(renamedAudit.detail.nik_changed, false);
+  const nikAudit = rows.find((row) => row.target === `mustahik:${other.id}`)!;
+  assert.deepEqual([nikAudit.detail.nik_changed, nikAudit.detail.name_changed], [true, false]);
+  const logged = JSON.stringify(rows);
+  for (const secret of ['Ahmad Fauzi Rahman', '3273014512900003', NIK]) assert.ok(!logged.includes(secret), `the audit log holds ${secret}`);
 });

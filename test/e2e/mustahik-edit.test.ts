@@ -124,6 +124,16 @@ test('a refusal is shown at its field in the page\'s language; nothing changed s
   assert.match(await page.textContent('#f-region-error') ?? '', /^The request is not valid \(validation_failed\)/);
   await assertAccessible('mustahik page, en, region refused');
 
+  // A NIK that cannot be one (day 32) is refused at its field, and the number is not repeated back.
+  await page.fill('#f-region', 'Kota Bandung');
+  await page.fill('#f-nik', '3171063206870003');
+  assert.deepEqual(await save(), { nik: '3171063206870003' });
+  await page.waitForSelector('#f-nik-error:not(:empty)', { timeout: READY_MS });
+  assert.match(await page.textContent('#f-nik-error') ?? '', /^The NIK is not valid \(nik_invalid\)/);
+  assert.ok(!(await page.textContent('#f-nik-error') ?? '').includes('3171063206870003'));
+  assert.equal(await page.getAttribute('#f-nik', 'aria-invalid'), 'true');
+  await page.fill('#f-nik', NIK);
+
   await page.fill('#f-region', 'Kota Bandung');
   await page.selectOption('#f-verification', 'rejected');
   await page.fill('#f-evidence_notes', '');
