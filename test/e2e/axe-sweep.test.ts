@@ -113,7 +113,7 @@ async function sweep(pages: Sweep[]): Promise<void> {
   assert.deepEqual(failures, []);
 }
 
-const ids = { campaign: '', give: '', pending: '', approved: '', payment: '', receipt: '' };
+const ids = { campaign: '', give: '', pending: '', approved: '', payment: '', receipt: '', mustahik: '' };
 
 test('the data the pages show', async () => {
   const campaign = await api('POST', '/api/campaigns', { slug: 'sweep-zakat', name: 'Zakat sweep', fund: 'zakat', currency: 'IDR', status: 'active', goal: '10000000' });
@@ -128,6 +128,7 @@ test('the data the pages show', async () => {
   const checkout = await api('POST', '/api/checkout', { campaign_id: 'sweep-give', amount: '25.00', provider: 'stripe', donor_name: 'Ahmad' }, { 'idempotency-key': `sweep-${process.pid}-checkout` });
   ids.payment = String((checkout.payment as { id: string }).id);
   await api('POST', '/api/distribution/programs', { name: 'Bantuan pangan', fund: 'zakat', asnaf: ['fakir', 'miskin'] });
+  ids.mustahik = String((await api('POST', '/api/distribution/mustahik', { kind: 'person', name: 'Nur Aisyah', nik: '3174055203900002', asnaf: ['fakir'], region: 'DKI Jakarta' })).id);
   await api('POST', '/api/tokens', { name: 'Relawan', role: 'staff' });
   // The issuer writes the receipt on its next round and the outbox mails it to the donor: once it is in the
   // mailbox, the receipt (and the code its check page needs) is there.
@@ -223,6 +224,7 @@ test('staff pages signed in: no axe violation in id/en x light/dark', async () =
     at('report BAZNAS', staffPage, () => `/console/reports/baznas?year=${year}`, `${filled('report-status')} a[href*="format=csv"]`),
     at('distribution', staffPage, () => '/distribution', `${filled('room-status')} h1`),
     at('distribution mustahik', staffPage, () => '/distribution/mustahik', '#mustahik-form'),
+    at('one mustahik', staffPage, () => `/distribution/mustahik/${ids.mustahik}`, '#record-form'),
     at('distribution programs', staffPage, () => '/distribution/programs', `${filled('room-status')} table tbody tr`),
     at('distribution disbursements', staffPage, () => '/distribution/disbursements', '#disbursement-form'),
     at('hawl report', staffPage, () => '/distribution/hawl', '#hawl-rows tr, #hawl-error:not(:empty)'),
