@@ -16,6 +16,7 @@ import { setAmilRate } from '../../src/ledger/queries.ts';
 import { findLedgerProblems } from '../../src/ledger/verify.ts';
 import { approveDisbursement, insertDisbursement, insertMustahik, insertProgram, payDisbursement } from '../../src/distribution/queries.ts';
 import { formatAmount, formatDisplay } from '../../src/money/index.ts';
+import { assertReferencesAgree } from '../../bench/reports.ts';
 
 let t: TestApp;
 const feed = new ChangeFeed();
@@ -147,6 +148,14 @@ test('the BAZNAS report counts muzaki (donors rows once, gifts without one each)
   assert.equal(zakat.net, idr(10_000_000n + ZAKAT.receipts + ZAKAT.refunds + 700_000n));
   const h1 = (await t.app.inject({ url: '/api/reports/baznas?year=2001&half=h1', headers: bearer(t.staffToken) })).json();
   assert.deepEqual([h1.from, h1.to, h1.muzaki, h1.funds], ['2001-01-01T00:00:00.000Z', '2001-07-01T00:00:00.000Z', '0', []]);
+});
+
+test('the bench\'s hand-written references give every figure of the reports on this data (refunds, a disbursement, each channel)', async () => {
+  const year = { from: new Date(Date.UTC(new Date().getUTCFullYear(), 0, 1)), to: new Date(Date.UTC(new Date().getUTCFullYear() + 1, 0, 1)) };
+  await t.database.transaction(async (tx) => {
+    await assertReferencesAgree(tx, { from, to }, to);
+    await assertReferencesAgree(tx, year, new Date());
+  });
 });
 
 test('the CSV parses back to the JSON\'s figures', async () => {
