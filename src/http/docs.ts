@@ -45,7 +45,7 @@ the same key and body again returns the first donation with 200; the same key wi
   return html`<p>Referensi interaktif ada di <a href="/docs/">/docs</a>. JSON di bawah <code>/api</code>; dokumen yang dapat dibaca mesin ada di <a href="/api/openapi.json">/api/openapi.json</a>.
 Jumlah uang berupa string desimal dalam satuan utama mata uangnya (<code>"150000.50"</code>), id berupa string, nama field memakai snake_case.
 Endpoint yang menulis memerlukan <code>Authorization: Bearer &lt;token&gt;</code>. <code>POST /api/donations</code> memerlukan header <code>Idempotency-Key</code>:
-kunci dan isi yang sama sekali lagi mengembalikan donasi pertama dengan 200; kunci yang sama dengan isi lain dijawab 409.</p>`;
+permintaan ulang dengan kunci dan isi yang sama mengembalikan donasi pertama dengan 200; kunci yang sama dengan isi berbeda dijawab 409.</p>`;
 }
 
 /**

@@ -49,6 +49,9 @@ describe('app surface', () => {
     const indonesian = (await page({ 'accept-language': 'id-ID,id;q=0.9,en;q=0.5' })).body;
     assert.match(indonesian, /<html lang="id">/);
     assert.match(indonesian, /<a href="\/docs\/errors\?lang=en" lang="en" hreflang="en">English<\/a>/);
+    // "sama sekali" reads as "at all": the repeated request is said in so many words.
+    assert.ok(indonesian.includes('permintaan ulang dengan kunci dan isi yang sama mengembalikan donasi pertama dengan 200'), 'the idempotency sentence');
+    assert.ok(!indonesian.includes('sama sekali'));
     const english = (await page({ 'accept-language': 'en-GB,en;q=0.9' })).body;
     assert.match(english, /<html lang="en">/);
     assert.match(english, /<a href="\/docs\/errors\?lang=id" lang="id" hreflang="id">Bahasa Indonesia<\/a>/);
