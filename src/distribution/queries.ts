@@ -33,22 +33,32 @@ function actorLabel(actor: AuditActor): string {
   return `token:${actor.tokenId}:${actor.name}`.slice(0, 300);
 }
 
-/** Registers a mustahik and its audit row in one statement; a NIK already registered is nik_taken. */
+const nikTaken = () => new AppError('nik_taken', 'a mustahik with this NIK is already registered', { field: 'nik' });
+
+/**
+ * Registers a mustahik and its audit row in one statement; a NIK already registered is nik_taken. The NIK is
+ * tested in the statement (ON CONFLICT … DO NOTHING), not left to the unique index to refuse: PostgreSQL logs a
+ * unique violation with its key, `DETAIL: Key (nik)=(…) already exists`, and a NIK is never to reach a log. The
+ * violation is still mapped, for the one race the test cannot see (two sessions inserting the same new NIK).
+ */
 export async function insertMustahik(db: Queryable, input: MustahikInput, actor: AuditActor): Promise<MustahikRow> {
   try {
     const { rows } = await db.query<MustahikRow>(
       `with made as (
          insert into mustahik (kind, name, nik, asnaf, region, verification, evidence_notes, created_by)
-         values ($1, $2, $3, $4::text[], $5, $6, $7, $8) returning ${MUSTAHIK_COLUMNS}
+         values ($1, $2, $3, $4::text[], $5, $6, $7, $8)
+         on conflict (nik) where nik is not null do nothing
+         returning ${MUSTAHIK_COLUMNS}
        ), audit as (
          insert into audit_log (actor_token_id, actor_name, action, target, detail)
          select $9, $10, 'mustahik.create', 'mustahik:' || id, json_build_object('kind', kind, 'asnaf', asnaf, 'verification', verification)::jsonb from made
        )
        select * from made`,
       [input.kind, input.name, input.nik, input.asnaf, input.region, input.verification, input.evidenceNotes, actorLabel(actor), actor.tokenId, actor.name.slice(0, 200)]);
-    return rows[0]!;
+    if (rows[0] === undefined) throw nikTaken();
+    return rows[0];
   } catch (error) {
-    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw new AppError('nik_taken', 'a mustahik with this NIK is already registered', { field: 'nik' });
+    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw nikTaken();
     throw error;
   }
 }
@@ -68,8 +78,11 @@ export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPa
   try {
     const { rows } = await db.query<MustahikRow & { name_changed: boolean; nik_changed: boolean }>(
       `with before as (
+         -- Another mustahik's NIK is refused here, not by the unique index (which logs the NIK: insertMustahik).
          select id, coalesce($9::text <> name, false) as name_changed, coalesce($10::text <> nik, false) as nik_changed
-           from mustahik where id = $1 for update
+           from mustahik where id = $1
+            and not exists (select 1 from mustahik other where $10::text is not null and other.nik = $10 and other.id <> $1)
+            for update
        ), changed as (
          update mustahik m set name = coalesce($9, m.name), nik = coalesce($10, m.nik),
                 asnaf = coalesce($2::text[], m.asnaf), region = coalesce($3, m.region),
@@ -85,11 +98,14 @@ export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPa
        select * from changed`,
       [id, patch.asnaf ?? null, patch.region ?? null, patch.verification ?? null, patch.evidenceNotes !== undefined, patch.evidenceNotes ?? null,
         actor.tokenId, actor.name.slice(0, 200), patch.name ?? null, patch.nik ?? null]);
-    if (rows[0] === undefined) return undefined;
+    if (rows[0] === undefined) {
+      if (patch.nik !== undefined && await findMustahik(db, id) !== undefined) throw nikTaken();
+      return undefined;
+    }
     const { name_changed: _name, nik_changed: _nik, ...row } = rows[0];
     return row;
   } catch (error) {
-    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw new AppError('nik_taken', 'a mustahik with this NIK is already registered', { field: 'nik' });
+    if (sqlState(error) === SqlState.UNIQUE_VIOLATION) throw nikTaken();
     throw error;
   }
 }
@@ -177,10 +193,14 @@ export interface DisbursementInput {
 
 /** The maker's request, its first history row and its audit row, in one statement. */
 export async function insertDisbursement(db: Queryable, input: DisbursementInput, actor: AuditActor): Promise<DisbursementRow> {
+  // The mustahik is verified in the insert itself, under a share lock: a name or NIK changed meanwhile (which sets
+  // verification back, patchMustahik) either waits for this request or is seen by it.
   const { rows } = await db.query<DisbursementRow>(
     `with made as (
        insert into disbursements (program_id, mustahik_id, campaign_id, fund, asnaf, currency, amount_minor, purpose, requested_by_token, requested_by)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${DISBURSEMENT_COLUMNS}
+       select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+        where exists (select 1 from mustahik where id = $2 and verification = 'verified' for share)
+       returning ${DISBURSEMENT_COLUMNS}
      ), history as (
        insert into disbursement_history (disbursement_id, from_status, to_status, actor_token_id, actor_name)
        select id, null, 'requested', $9, $10 from made
@@ -193,7 +213,8 @@ export async function insertDisbursement(db: Queryable, input: DisbursementInput
      select * from made`,
     [input.programId, input.mustahikId, input.campaignId, input.fund, input.asnaf, input.currency, input.amountMinor, input.purpose,
       actor.tokenId, actorLabel(actor), actor.name.slice(0, 200)]);
-  return rows[0]!;
+  if (rows[0] === undefined) throw new AppError('mustahik_not_verified', 'a disbursement is requested for a verified mustahik only', { field: 'mustahik_id' });
+  return rows[0];
 }
 
 export async function findDisbursement(db: Queryable, id: bigint): Promise<DisbursementRow | undefined> {
@@ -301,15 +322,19 @@ export async function approveDisbursement(database: Database, id: bigint, actor:
   // The statement's snapshot predates the lock wait, so the balance is checked by the UPDATE's WHERE, which
   // PostgreSQL re-evaluates on the newest row version after waiting (read committed): never a stale balance.
   // When any rule refuses, nothing is written: every write hangs off `debited`.
-  const { rows } = await database.query<DisbursementRow & { found_status: DisbursementStatus; maker: string; entry_id: bigint | null; available_minor: bigint | null }>(
+  const { rows } = await database.query<DisbursementRow & { found_status: DisbursementStatus; maker: string; entry_id: bigint | null; payee_verified: boolean; available_minor: bigint | null }>(
     `with campaign_locked as materialized (
        select c.id from campaigns c where c.id = (select campaign_id from disbursements where id = $1) for no key update of c
      ), target as materialized (
        select * from disbursements where id = $1 and (select count(*) from campaign_locked) >= 0 for no key update
+     ), payee as materialized (
+       -- Still verified now, under a share lock: a name or NIK changed since the request set verification back
+       -- (patchMustahik), and that identity is checked again before any money is reserved for it.
+       select m.id from mustahik m where m.id = (select mustahik_id from target) and m.verification = 'verified' for share of m
      ), debited as (
        update ledger_accounts a set balance_minor = a.balance_minor + t.amount_minor
          from target t
-        where t.status = 'requested' and t.requested_by_token <> $2
+        where t.status = 'requested' and t.requested_by_token <> $2 and exists (select 1 from payee)
           and a.campaign_id = t.campaign_id and a.kind = 'fund' and a.name = t.fund and a.currency = t.currency and -a.balance_minor >= t.amount_minor
        returning a.id, t.id as disbursement_id, t.campaign_id, t.fund, t.currency, t.amount_minor
      ), entry as (
@@ -338,7 +363,7 @@ export async function approveDisbursement(database: Database, id: bigint, actor:
               json_build_object('from', 'requested', 'amount_minor', amount_minor::text, 'currency', currency, 'fund', fund,
                                 'campaign_id', campaign_id::text, 'reservation_entry_id', reservation_entry_id::text)::jsonb from moved
      )
-     select m.*, t.status as found_status, t.requested_by_token as maker, (select id from entry) as entry_id,
+     select m.*, t.status as found_status, t.requested_by_token as maker, (select id from entry) as entry_id, exists (select 1 from payee) as payee_verified,
             (select -a.balance_minor from ledger_accounts a where a.campaign_id = t.campaign_id and a.kind = 'fund' and a.name = t.fund and a.currency = t.currency) as available_minor
        from target t left join moved m on true`,
     [id, actor.tokenId, actorLabel(actor), actor.name.slice(0, 200)]);
@@ -349,9 +374,18 @@ export async function approveDisbursement(database: Database, id: bigint, actor:
   if (row.maker === actor.tokenId) {
     throw new AppError('disbursement_maker_is_checker', 'a disbursement is approved by another staff member or an admin, never by the one who requested it');
   }
+  if (!row.payee_verified) throw new AppError('mustahik_not_verified', 'the mustahik is no longer verified (a changed name or NIK is checked again before approval)');
   const target = await findDisbursement(database, id);
   throw new AppError('fund_balance_insufficient', `the campaign's ${target!.fund} fund cannot cover this disbursement`,
     { available_minor: String(row.available_minor ?? 0n), amount_minor: String(target!.amount_minor) });
+}
+
+/** Refuses a payment to a mustahik no longer verified (a name or NIK changed after approval), under a share lock. */
+async function assertPayeeVerified(tx: Queryable, mustahikId: bigint): Promise<void> {
+  const { rows } = await tx.query<{ verification: string }>('select verification from mustahik where id = $1 for share', [mustahikId]);
+  if (rows[0]?.verification !== 'verified') {
+    throw new AppError('mustahik_not_verified', 'the mustahik is no longer verified (a changed name or NIK is checked again before payment); verify it again, or cancel the disbursement');
+  }
 }
 
 /** Marks an approved disbursement paid with its transfer reference, posting reserved → payout:bank. */
@@ -359,6 +393,7 @@ export async function payDisbursement(database: Database, id: bigint, reference:
   return database.transaction(async (tx) => {
     const row = await lockDisbursement(tx, id);
     checkTransition(row.status, 'paid');
+    await assertPayeeVerified(tx, row.mustahik_id);
     const entryId = await postMove(tx, {
       kind: 'disbursement_payment', campaignId: row.campaign_id, currency: row.currency, amountMinor: row.amount_minor,
       from: { kind: 'reserved', name: row.fund }, to: { kind: 'payout', name: 'bank' }, fromMustCover: true, memo: `disbursement ${row.id} paid: ${reference}`,

@@ -174,6 +174,42 @@ describe('maker, checker, paid', () => {
     assert.deepEqual(await findLedgerProblems(test_.database), []);
   });
 
+  test('a name or NIK changed after the request or the approval is checked again before money moves', async () => {
+    const campaign = await fundedCampaign('zakat', [500_000n]);
+    const food = await program({ name: 'Food parcels', fund: 'zakat', asnaf: ['fakir'] });
+    const recipient = await mustahik({ nik: '3578016512050012', asnaf: ['fakir'] });
+    const request = async () => {
+      const made = await post('/api/distribution/disbursements', test_.staffToken, { program_id: food, mustahik_id: recipient, campaign_id: campaign, asnaf: 'fakir', amount: '100000' });
+      assert.equal(made.statusCode, 201, made.body);
+      return made.json().id as string;
+    };
+    const patch = (payload: Record<string, unknown>) => test_.app.inject({ method: 'PATCH', url: `/api/distribution/mustahik/${recipient}`, headers: bearer(test_.staffToken), payload });
+    const available = async () => (await test_.database.query<{ balance: bigint }>(
+      `select -balance_minor as balance from ledger_accounts where campaign_id = $1 and kind = 'fund' and name = 'zakat'`, [campaign])).rows[0]!.balance;
+    const before = await available();
+
+    const requested = await request();
+    assert.equal((await patch({ name: 'Siti Aminah binti Ahmad' })).json().verification, 'unverified');
+    const approve = await post(`/api/distribution/disbursements/${requested}/approve`, checkerToken);
+    assert.equal(approve.statusCode, 422, approve.body);
+    assert.equal(approve.json().code, 'mustahik_not_verified');
+    assert.equal(await available(), before, 'nothing reserved for an identity not checked again');
+    const newRequest = await post('/api/distribution/disbursements', test_.staffToken, { program_id: food, mustahik_id: recipient, campaign_id: campaign, asnaf: 'fakir', amount: '100000' });
+    assert.equal(newRequest.json().code, 'mustahik_not_verified', 'no new request for it either');
+
+    assert.equal((await patch({ verification: 'verified' })).json().verification, 'verified');
+    assert.equal((await post(`/api/distribution/disbursements/${requested}/approve`, checkerToken)).statusCode, 200);
+    assert.equal((await patch({ nik: '3578016512050013' })).json().verification, 'unverified');
+    const pay = await post(`/api/distribution/disbursements/${requested}/pay`, checkerToken, { reference: 'TRF-77' });
+    assert.equal(pay.statusCode, 422, pay.body);
+    assert.equal(pay.json().code, 'mustahik_not_verified');
+    const stored = (await test_.app.inject({ url: `/api/distribution/disbursements/${requested}`, headers: bearer(test_.staffToken) })).json();
+    assert.equal(stored.status, 'approved', 'still approved, not paid');
+    assert.equal((await patch({ verification: 'verified' })).statusCode, 200);
+    assert.equal((await post(`/api/distribution/disbursements/${requested}/pay`, checkerToken, { reference: 'TRF-77' })).statusCode, 200);
+    assert.equal(await available(), before - 10_000_000n);
+  });
+
   test('cancelling an approved disbursement releases its reservation to the fund', async () => {
     const campaign = await fundedCampaign('zakat', [100_000n]);
     const aid = await program({ name: 'Debt relief', fund: 'zakat', asnaf: ['gharimin'] });

@@ -32,12 +32,20 @@ function encodeId(text: string): string {
 }
 
 let test_: TestApp;
-before(async () => { test_ = await createTestApp(); });
+before(async () => {
+  test_ = await createTestApp();
+  // Rows for the ids '1' and '2' to exist (a person, an institution), so a well-formed change reaches the SQL.
+  for (const payload of [{ kind: 'person', name: 'Siti', nik: '3273011508850001', asnaf: ['fakir'], region: 'Bandung', verification: 'verified' },
+    { kind: 'institution', name: 'Panti', asnaf: ['miskin'], region: 'Bogor' }]) {
+    const made = await test_.app.inject({ method: 'POST', url: '/api/distribution/mustahik', headers: bearer(test_.staffToken), payload });
+    assert.equal(made.statusCode, 201, made.body);
+  }
+});
 after(() => test_.close());
 
 const hostileText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', '0', '-1', '9223372036854775808', '99999999999999999999', '1e309', 'NaN', '\u0000', '\ud800', '3174055203900002', '2026-02-30', 'zakat', 'fakir'),
+  fc.constantFrom('', '0', '1', '2', '-1', '9223372036854775808', '99999999999999999999', '1e309', 'NaN', '\u0000', '\ud800', '3174055203900002', '2026-02-30', 'zakat', 'fakir'),
 );
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(hostileText, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(hostileText, { maxLength: 3 }));
 const fields = ['kind', 'name', 'nik', 'asnaf', 'region', 'verification', 'evidence_notes', 'fund', 'social', 'status', 'program_id',
