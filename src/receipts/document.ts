@@ -15,9 +15,27 @@ import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { formatDisplay } from '../money/index.ts';
+import { localDate } from './issuer.ts';
 import { drawsVisualOrder, visualOrder } from './right-to-left.ts';
 
 export const RECEIPT_CONTENT_VERSION = 1;
+
+/**
+ * The zone a receipt's dates are read in when the caller names none: settings.ts's default (RECEIPT_TIME_ZONE).
+ * The HTTP routes and the mail sender do not pass the configured zone yet; until they do, an institution in
+ * another zone sees its issue dates in WIB.
+ */
+export const RECEIPT_TIME_ZONE_FALLBACK = 'Asia/Jakarta';
+
+/**
+ * The day a receipt was issued (YYYY-MM-DD) in the institution's zone, the zone its number's year was taken in:
+ * `issued_at` is UTC, so its first ten characters are the day before for a receipt issued 00:00-06:59 WIB, and
+ * AMN/2027/000001 would read 31 December 2026. The content stores no local issue day and is frozen, so it is
+ * computed at reading.
+ */
+export function issuedOn(content: ReceiptContent, timeZone: string): string {
+  return localDate(new Date(content.issued_at), timeZone).date;
+}
 
 export interface ReceiptContent {
   version: number;
@@ -140,7 +158,7 @@ export function newDocument(title: string, at: Date): PDFKit.PDFDocument {
 }
 
 /** Renders the receipt from its frozen content; `voided` stamps it void (the number stays, never reused). */
-export async function renderReceiptPdf(content: ReceiptContent, voided: boolean): Promise<Buffer> {
+export async function renderReceiptPdf(content: ReceiptContent, voided: boolean, timeZone = RECEIPT_TIME_ZONE_FALLBACK): Promise<Buffer> {
   const zakat = content.fund === 'zakat';
   const title = zakat ? 'BUKTI SETOR ZAKAT / ZAKAT PAYMENT RECEIPT' : 'TANDA TERIMA DONASI / DONATION RECEIPT';
   const doc = newDocument(`${title} ${content.number}`, new Date(content.issued_at));
@@ -163,7 +181,7 @@ export async function renderReceiptPdf(content: ReceiptContent, voided: boolean)
     ['Dana / Fund', fund.id === fund.en ? fund.id : `${fund.id} / ${fund.en}`],
     ['Program / Campaign', content.campaign.name],
     ['Tanggal / Date', content.donated_on],
-    ['Diterbitkan / Issued', content.issued_at.slice(0, 10)],
+    ['Diterbitkan / Issued', issuedOn(content, timeZone)],
   ];
   for (const [label, value] of rows) {
     const y = doc.y;

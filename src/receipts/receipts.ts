@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { formatAmount } from '../money/index.ts';
 import { npwpDigits } from '../text/npwp.ts';
-import { assertIntact, canonicalJson, renderReceiptPdf } from './document.ts';
+import { assertIntact, canonicalJson, issuedOn, RECEIPT_TIME_ZONE_FALLBACK, renderReceiptPdf } from './document.ts';
 import { findReceipt, findReceiptByCode, type ReceiptRow } from './queries.ts';
 
 export function receiptJson(row: ReceiptRow) {
@@ -25,22 +25,25 @@ export async function getReceipt(db: Queryable, id: string): Promise<ReceiptRow>
   return row;
 }
 
-/** The PDF of a receipt and its file name (`AMN-2026-000123.pdf`). */
-export async function receiptPdf(row: ReceiptRow): Promise<{ bytes: Buffer; filename: string }> {
+/** The PDF of a receipt and its file name (`AMN-2026-000123.pdf`); its issue day is read in `timeZone`. */
+export async function receiptPdf(row: ReceiptRow, timeZone = RECEIPT_TIME_ZONE_FALLBACK): Promise<{ bytes: Buffer; filename: string }> {
   assertIntact(row.content, row.content_sha256);
-  return { bytes: await renderReceiptPdf(row.content, row.status === 'void'), filename: `${row.content.number.replaceAll('/', '-')}.pdf` };
+  return { bytes: await renderReceiptPdf(row.content, row.status === 'void', timeZone), filename: `${row.content.number.replaceAll('/', '-')}.pdf` };
 }
 
 const CODE_PATTERN = /^[0-9A-HJKMNP-TV-Z]{10}$/;
 
-/** The public verification of a code; codes are read case-insensitively, O as 0 and I, L as 1 (Crockford). */
-export async function verifyCode(db: Queryable, code: string) {
+/**
+ * The public verification of a code; codes are read case-insensitively, O as 0 and I, L as 1 (Crockford). The
+ * date is the issue day in `timeZone`, the institution's, as the number's year is.
+ */
+export async function verifyCode(db: Queryable, code: string, timeZone = RECEIPT_TIME_ZONE_FALLBACK) {
   const normalised = code.toUpperCase().replaceAll('O', '0').replace(/[IL]/g, '1').replaceAll('-', '');
   const row = CODE_PATTERN.test(normalised) ? await findReceiptByCode(db, normalised) : undefined;
   if (!row) throw new AppError('receipt_not_found', 'no receipt has this code');
   assertIntact(row.content, row.content_sha256);
   return {
-    issuer: row.content.institution.name, number: row.content.number, date: row.content.issued_at.slice(0, 10),
+    issuer: row.content.institution.name, number: row.content.number, date: issuedOn(row.content, timeZone),
     amount: formatAmount(row.amount_minor, row.currency), currency: row.currency, status: row.status,
   };
 }

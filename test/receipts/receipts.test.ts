@@ -146,7 +146,7 @@ test('the check page is in one language at a time, as the viewer chose, with its
   const id = await approvedDonation({ amount: '1250000', donor_name: 'Budi Check', donor_email: 'budi.check@example.org' });
   await issue();
   const [receipt] = await receiptsOf(id);
-  const issuedOn = String(receipt!.content.issued_at).slice(0, 10);
+  const issuedOn = localDate(new Date(String(receipt!.content.issued_at)), test_.testDatabase.config.receipts.timeZone).date;
   const day = (locale: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${issuedOn}T00:00:00Z`));
   const page = async (headers: Record<string, string>, query = '') => {
     const response = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}${query}`, headers: { accept: 'text/html', ...headers } });
@@ -174,6 +174,32 @@ test('the check page is in one language at a time, as the viewer chose, with its
   const json = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}?lang=en`, headers: { accept: 'application/json' } });
   assert.equal(json.json().amount, '1250000.00', 'the JSON answer stays the canonical decimal, in no language');
   assert.equal(json.headers['set-cookie'], undefined);
+});
+
+test('the issue day on the check page and the PDF is the institution\'s (WIB), the day the number\'s year is taken on', async () => {
+  // Proves the day is not cut from the UTC timestamp: 23:30 UTC on 31 December is 06:30 WIB on 1 January, so
+  // AMN/2027/… must not read 31 December 2026, and 20:30 UTC on 1 January is already 2 January in Jakarta.
+  assert.equal(test_.testDatabase.config.receipts.timeZone, 'Asia/Jakarta');
+  const cases = [
+    { at: '2026-12-31T23:30:00Z', day: '2027-01-01', id: '1 Januari 2027', en: '1 January 2027' },
+    { at: '2027-01-01T20:30:00Z', day: '2027-01-02', id: '2 Januari 2027', en: '2 January 2027' },
+  ];
+  for (const expected of cases) {
+    const id = await approvedDonation({ amount: '100000', donor_name: 'Dewi Subuh' });
+    // The issue instant is the request's time; set it to the case's before the issuer runs.
+    await test_.database.query('update receipt_requests set requested_at = $1 where donation_id = $2', [expected.at, id]);
+    await issue();
+    const [receipt] = await receiptsOf(id);
+    assert.match(receipt!.number, /^AMN\/2027\/\d{6}$/, expected.at);
+    const json = await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}`, headers: { accept: 'application/json' } });
+    assert.equal(json.json().date, expected.day, expected.at);
+    for (const lang of ['id', 'en'] as const) {
+      const page = (await test_.app.inject({ method: 'GET', url: `/receipts/verify/${receipt!.code}?lang=${lang}`, headers: { accept: 'text/html' } })).body;
+      assert.ok(page.includes(`<time datetime="${expected.day}">${expected[lang]}</time>`), `${lang} ${expected.at}: ${page}`);
+    }
+    const { text } = await pdfText(receipt!.id);
+    assert.ok(text.includes(`Diterbitkan / Issued ${expected.day}`), `PDF ${expected.at}: ${text}`);
+  }
 });
 
 test('a partial refund voids the receipt as corrected and issues one for what stays, naming the one it corrects', async () => {
