@@ -12,24 +12,11 @@ import { redisPrefix } from '../../src/cache/caches.ts';
 import { RedisLevel } from '../../src/cache/redis.ts';
 import type { Config } from '../../src/config.ts';
 import { countingDatabase, createTestDatabase, TEST_ADMIN_TOKEN, type TestDatabase } from '../helpers/database.ts';
+import { redisAnswers, SKIP_NO_REDIS, TEST_REDIS_URL } from '../helpers/redis.ts';
 
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const SKIP_NO_REDIS = `no Redis answers at ${REDIS_URL} (set REDIS_URL to run these)`;
+const REDIS_URL = TEST_REDIS_URL;
 const POLL_ATTEMPTS_MAX = 1_000;
 const POLL_INTERVAL_MS = 5;
-
-async function redisAnswers(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
 
 async function until(condition: () => Promise<boolean> | boolean, what: string): Promise<void> {
   for (let attempt = 0; attempt < POLL_ATTEMPTS_MAX; attempt += 1) {
