@@ -20,7 +20,8 @@ import {
 import {
   incomeAnswerSchema, incomeRequestBody, nisabTablesSchema, payRequestBody, wealthAnswerSchema, wealthRequestBody,
 } from './schemas.ts';
-import { LOCALE_COOKIE, localeCookie, negotiateLocale } from '../console/i18n.ts';
+import { LOCALES, type Locale } from '../console/i18n.ts';
+import { pageLocale } from '../http/page-locale.ts';
 import { kindQuoteFromForm, type PageLocale } from './fitrah-page.ts';
 import {
   incomeRequestFromForm, payRequestFromForm, renderZakatPage, wealthRequestFromForm, type FormValues, type PageState,
@@ -29,15 +30,14 @@ import {
 /** The page's forms hold about twenty short fields; 16 KiB is far above that and bounds the parser's work. */
 export const FORM_BODY_BYTES_MAX = 16 * 1024;
 
-/** The language switch's choice is kept a year in the amanah_lang cookie, as on the other public pages. */
-const LOCALE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 3600;
-
 /**
- * The page's language: the switch (?lang= on a GET, the form's hidden lang on a POST, so an answer comes in the
- * language its form was shown in), then the amanah_lang cookie, then Accept-Language, then Indonesian.
+ * A post's language: the form's hidden lang, so an answer comes in the language its form was shown in; without
+ * one, as a GET negotiates (the amanah_lang cookie, then Accept-Language, then Indonesian). pageLocale runs
+ * either way, so the answer says it varies by the cookie and Accept-Language.
  */
-function pageLocale(request: FastifyRequest, chosen: string | undefined): PageLocale {
-  return negotiateLocale(chosen, localeCookie(request.headers.cookie), request.headers['accept-language']);
+function postLocale(request: FastifyRequest, reply: FastifyReply, chosen: string | undefined): PageLocale {
+  const negotiated = pageLocale(request, reply);
+  return (LOCALES as readonly string[]).includes(chosen ?? '') ? chosen as Locale : negotiated;
 }
 
 /** The pay form offers at most this many zakat campaigns; a zakat body runs a handful at a time. */
@@ -113,14 +113,12 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
     schema: { hide: true, querystring: { type: 'object', properties: { lang: { type: 'string', maxLength: 8 } } } },
   }, async (request, reply) => {
     reply.type('text/html; charset=utf-8');
-    const locale = pageLocale(request, request.query.lang);
-    if (request.query.lang === locale) reply.header('set-cookie', `${LOCALE_COOKIE}=${locale}; Path=/; Max-Age=${LOCALE_COOKIE_MAX_AGE_SECONDS}; SameSite=Lax`);
-    return renderZakatPage({ values: {}, locale });
+    return renderZakatPage({ values: {}, locale: pageLocale(request, reply) });
   });
 
   app.post<{ Body: FormValues }>('/zakat', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    const locale = pageLocale(request, values.lang);
+    const locale = postLocale(request, reply, values.lang);
     return renderPage(reply, values, locale, async () => {
       const now = new Date();
       if (values.form === 'fitrah' || values.form === 'fidyah') return { kind: kindQuoteFromForm(values.form, values, now) };
@@ -133,7 +131,7 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
 
   app.post<{ Body: FormValues }>('/zakat/pay', { schema: { hide: true, body: formBody } }, async (request, reply) => {
     const values = request.body;
-    return renderPage(reply, {}, pageLocale(request, values.lang), async () => {
+    return renderPage(reply, {}, postLocale(request, reply, values.lang), async () => {
       const key = checkIdempotencyKey(values.idempotency_key);
       const { created, donation } = await payZakat(database, submit, key, payRequestFromForm(values));
       if (created) metrics.donationsReceived.inc({ source: 'api' });

@@ -1,5 +1,6 @@
 // Zakat API and page over a real database: the wealth and income calculators with their refusals, the nisab
 // tables, paying zakat as a donation only into a zakat-fund campaign, and the server-rendered calculator page.
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, createCampaign, createTestApp, type TestApp } from '../helpers/app.ts';
@@ -254,6 +255,23 @@ describe('zakat API and page', () => {
     const switched = await t.app.inject({ url: '/zakat?lang=en', headers: { 'accept-language': 'id' } });
     assert.match(switched.body, /<html lang="en">/);
     assert.match(String(switched.headers['set-cookie']), /^amanah_lang=en; Path=\/; Max-Age=\d+; SameSite=Lax$/);
+  });
+
+  test('every /zakat answer says it varies by Accept-Language and the cookie', async () => {
+    // Proves a shared cache cannot hand one viewer's language to another: GET, a posted form (with and without its
+    // lang field) and the pay form all carry Vary.
+    const key = randomUUID();
+    const answers = [
+      await t.app.inject({ url: '/zakat' }),
+      await t.app.inject({ url: '/zakat?lang=en' }),
+      await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({ lang: 'id' }) }),
+      await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({}) }),
+      await t.app.inject({ method: 'POST', url: '/zakat/pay', headers: FORM, payload: new URLSearchParams({ idempotency_key: key, lang: 'en', campaign_id: 'zakat-mal', currency: 'IDR', amount: '1000.00' }).toString() }),
+    ];
+    for (const answer of answers) {
+      assert.match(String(answer.headers.vary), /accept-language/, answer.body.slice(0, 200));
+      assert.match(String(answer.headers.vary), /cookie/);
+    }
   });
 
   test('the paid notice is in the language of the pay form', async () => {
