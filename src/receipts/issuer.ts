@@ -42,7 +42,9 @@ export const ISSUE_BATCHES_PER_DRAIN_MAX = 1_000;
  * process: building a claim's 1,000 contents (words, figures, canonical JSON, SHA-256) took 85–190 ms of one core
  * in one piece (1,000 contents timed alone, load 8), and every request the process was answering waited behind
  * it (the approvals benchmark's p99 spikes with the issuer on). 100 a turn keeps a wait near 10–20 ms; the claim's
- * transaction stays open a little longer, which nothing else waits on (the issuer lock makes issuing single-file).
+ * transaction stays open a little longer. On PostgreSQL nothing else waits on it (the issuer lock makes issuing
+ * single-file); on PGlite, one connection, every other query queues behind the open transaction either way, a
+ * little longer now, while the process's other JavaScript runs between the pieces.
  */
 export const CONTENTS_PER_TURN = 100;
 /** Digits of the number's last part: `AMN/2026/000123`; past 999,999 it simply grows. */

@@ -72,6 +72,24 @@ describe('payments: checkout and webhooks against a loopback gateway', () => {
     assert.equal([...gateway.stripe.values()].filter((session) => session.client_reference_id === `amanah-${first.json().donation.id}`).length, 1);
   });
 
+  test('eight checkouts with one key at once (one look-up batch) make one donation, one payment and one session', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const key = `same-key-${process.pid}-${round}`;
+      const answers = await Promise.all(Array.from({ length: 8 }, () => checkout({ campaign_id: 'wells-usd', amount: '10.00', provider: 'stripe' }, key)));
+      const made = answers.filter((answer) => answer.statusCode === 201 || answer.statusCode === 200);
+      assert.ok(made.length >= 1, answers.map((answer) => answer.body).join('\n'));
+      for (const answer of answers.filter((item) => !made.includes(item))) {
+        assert.deepEqual([answer.statusCode, answer.json().code], [409, 'checkout_in_progress'], answer.body);
+      }
+      assert.equal(new Set(made.map((answer) => answer.json().payment.id)).size, 1, 'every answer names the same payment');
+      const { rows } = await testDatabase.database.query<{ payments: bigint; donations: bigint }>(
+        'select count(*) as payments, count(distinct donation_id) as donations from payments where checkout_key = $1', [key]);
+      assert.deepEqual([rows[0]!.payments, rows[0]!.donations], [1n, 1n]);
+      const donationId = made[0]!.json().donation.id as string;
+      assert.equal([...gateway.stripe.values()].filter((session) => session.client_reference_id === `amanah-${donationId}`).length, 1, 'one session at the provider');
+    }
+  });
+
   test('completed approves once; a redelivery and an older expired event change nothing; a full refund refunds', async () => {
     const { body, session } = await stripeCheckout();
     const completed = { ...session, status: 'complete', payment_status: 'paid' };
