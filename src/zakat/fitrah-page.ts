@@ -26,7 +26,7 @@ const TEXT = {
   id: {
     title: 'Kalkulator zakat', fitrahLegend: 'Zakat fitrah (per jiwa)', fidyahLegend: 'Fidyah (per hari puasa yang ditinggalkan)',
     people: 'Jumlah jiwa', days: 'Jumlah hari', region: 'Wilayah', when: 'Waktu pembayaran (WIB)', whenHint: 'sekarang bila kosong',
-    calculate: 'Hitung', perPerson: 'Per jiwa', perDay: 'Per hari', total: 'Dibayar', rice: 'Setara beras',
+    calculate: 'Hitung', perPerson: 'Per jiwa', perDay: 'Per hari', total: 'Jumlah yang dibayar', rice: 'Setara beras',
     table: 'Tabel harga', notVerified: 'angka belum terverifikasi: lihat sumbernya', eid: 'Wajib sebelum salat Idulfitri',
     eidKemenag: 'tanggal hasil sidang isbat Kemenag', eidUmalqura: 'belum ada keputusan Kemenag: kalender Umm al-Qura',
     recordedFitrah: 'Dicatat sebagai zakat fitrah, dalam dana zakat.',
@@ -64,6 +64,27 @@ export function kindForms(values: Values, locale: PageLocale): SafeHtml {
 
 const display = (amount: string, locale: PageLocale) => formatDisplay(parseAmount(amount, FITRAH_CURRENCY), FITRAH_CURRENCY, INTL_LOCALE[locale]);
 
+/** Kilograms and litres are decimal text ("2.5"); Intl formats the string exactly, "2,5" in Indonesian. */
+const decimal = (text: string, locale: PageLocale) =>
+  new Intl.NumberFormat(INTL_LOCALE[locale], { maximumFractionDigits: 3 }).format(text as Intl.StringNumericLiteral);
+
+/** A calendar date (YYYY-MM-DD, no zone): read at UTC midnight and written in UTC, so no zone moves its day. */
+const calendarDate = (date: string, locale: PageLocale) =>
+  new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+
+/** Indonesia's zones by their UTC offset, named as people read them; any other offset is written as UTC±hh:mm. */
+const INDONESIAN_ZONE_NAMES: Readonly<Record<string, string>> = { '+07:00': 'WIB', '+08:00': 'WITA', '+09:00': 'WIT' };
+
+/**
+ * A local time with its offset (`2026-03-21T07:00+07:00`, the Eid prayer) in the page's words, read in the
+ * offset it carries, so 07:00 WIB stays 07:00 whatever zone the server runs in.
+ */
+function localTime(text: string, locale: PageLocale): string {
+  const offset = /([+-]\d{2}:\d{2})$/.exec(text)?.[1] ?? '+00:00';
+  const shown = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: 'full', timeStyle: 'short', timeZone: offset }).format(new Date(text));
+  return `${shown} ${INDONESIAN_ZONE_NAMES[offset] ?? `UTC${offset}`}`;
+}
+
 export function kindResult(answer: QuoteJson, locale: PageLocale): SafeHtml {
   const t = TEXT[locale];
   const recorded = answer.recorded_as === 'sadaqah' ? t.recordedSadaqah : answer.recorded_as === 'fidyah' ? t.recordedFidyah : t.recordedFitrah;
@@ -71,11 +92,11 @@ export function kindResult(answer: QuoteJson, locale: PageLocale): SafeHtml {
 <tr><th scope="row">${answer.kind === 'fitrah' ? t.perPerson : t.perDay}</th><td class="amount">${display(answer.unit_price, locale)}</td></tr>
 <tr><th scope="row">${answer.kind === 'fitrah' ? t.people : t.days}</th><td class="amount">${String(answer.quantity)}</td></tr>
 <tr><th scope="row">${t.total}</th><td class="amount"><strong id="kind-amount">${display(answer.amount, locale)}</strong></td></tr>
-${answer.rice_kg === undefined ? '' : html`<tr><th scope="row">${t.rice}</th><td class="amount">${answer.rice_kg} kg (${answer.rice_liters} l)</td></tr>`}
+${answer.rice_kg === undefined || answer.rice_liters === undefined ? '' : html`<tr><th scope="row">${t.rice}</th><td class="amount">${decimal(answer.rice_kg, locale)} kg (${decimal(answer.rice_liters, locale)} l)</td></tr>`}
 </table>
-${answer.eid ? html`<p>${t.eid}: ${answer.eid.prayer_local} (1 Syawal ${String(answer.eid.hijri_year)} H, ${answer.eid.basis === 'kemenag' ? t.eidKemenag : t.eidUmalqura})</p>` : ''}
+${answer.eid ? html`<p>${t.eid}: <time datetime="${answer.eid.prayer_local}">${localTime(answer.eid.prayer_local, locale)}</time> (1 Syawal ${String(answer.eid.hijri_year)} H, ${answer.eid.basis === 'kemenag' ? t.eidKemenag : t.eidUmalqura})</p>` : ''}
 <p id="kind-recorded" data-recorded-as="${answer.recorded_as}" data-ledger-fund="${answer.ledger_fund}">${recorded}</p>
-<p>${t.table}: ${answer.table.title}, ${answer.table.effective_from}${answer.table.verified ? '' : html` (<strong>${t.notVerified}</strong>)`}. ${t.source}: ${answer.table.source}</p>
+<p>${t.table}: ${answer.table.title}, <time datetime="${answer.table.effective_from}">${calendarDate(answer.table.effective_from, locale)}</time>${answer.table.verified ? '' : html` (<strong>${t.notVerified}</strong>)`}. ${t.source}: ${answer.table.source}</p>
 </section>`;
 }
 

@@ -170,6 +170,35 @@ describe('fitrah and fidyah API, ledger and page', () => {
   });
 });
 
+describe('the fitrah result on the page', () => {
+  let t: TestApp;
+  before(async () => { t = await createTestApp(); });
+  after(async () => { await t.close(); });
+
+  test('writes the Eid prayer time, the table\'s date and the rice for the page\'s language, never as ISO text', async () => {
+    // Proves a person reads "Sabtu, 21 Maret 2026 pukul 07.00 WIB" and "2,5 kg", not 2026-03-21T07:00+07:00 and 2.5 kg.
+    const result = async (lang: string) => {
+      const response = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM,
+        payload: new URLSearchParams({ form: 'fitrah', lang, people: '1', fitrah_region: 'jabodetabek', fitrah_at: '2026-03-15T10:00' }).toString() });
+      assert.equal(response.statusCode, 200, response.body);
+      return /<section aria-live="polite">[\s\S]*?<\/section>/.exec(response.body)![0];
+    };
+    const indonesian = await result('id');
+    for (const expected of ['<time datetime="2026-03-21T07:00+07:00">Sabtu, 21 Maret 2026 pukul 07.00 WIB</time>',
+      '<time datetime="2026-02-05">5 Februari 2026</time>', '2,5 kg (3,5 l)', '<th scope="row">Jumlah yang dibayar</th>']) {
+      assert.ok(indonesian.includes(expected), `id: ${expected} in ${indonesian}`);
+    }
+    const english = await result('en');
+    for (const expected of ['<time datetime="2026-03-21T07:00+07:00">Saturday, 21 March 2026 at 07:00 WIB</time>',
+      '<time datetime="2026-02-05">5 February 2026</time>', '2.5 kg (3.5 l)', '<th scope="row">To pay</th>']) {
+      assert.ok(english.includes(expected), `en: ${expected} in ${english}`);
+    }
+    for (const section of [indonesian, english]) {
+      assert.ok(!section.includes('>2026-03-21T07:00+07:00') && !section.includes(', 2026-02-05'), `no ISO text where a date is shown: ${section}`);
+    }
+  });
+});
+
 describe('a partial refund of a fidyah', () => {
   test('reverses the part from DSKL, where the fidyah was posted, not from the campaign\'s fund', async () => {
     const t = await createTestApp();
