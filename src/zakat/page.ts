@@ -171,9 +171,14 @@ function incomeResult(answer: IncomeAnswer, state: PageState, locale: PageLocale
 ${answer.due ? payForm(answer, state, locale) : ''}</section>`;
 }
 
-/** A refusal: its code's title in the page's language (the registry's), then the detail, which names the input refused. */
+/**
+ * A refusal: its code's title in the page's language (the registry's), then the detail, which names the input
+ * refused. The detail is the validator's English on every page, so an Indonesian page marks it lang="en" for a
+ * screen reader to read it in English.
+ */
 function refusal(error: PageRefusal, locale: PageLocale): SafeHtml {
-  return html`<p class="error" role="alert" data-code="${error.code}"><strong>${errorTitle(error.code, locale)}.</strong> ${error.detail}</p>`;
+  const detail = locale === 'en' ? html`${error.detail}` : html`<span lang="en">${error.detail}</span>`;
+  return html`<p class="error" role="alert" data-code="${error.code}"><strong>${errorTitle(error.code, locale)}.</strong> ${detail}</p>`;
 }
 
 function paidNotice(paid: NonNullable<PageState['paid']>, locale: PageLocale): SafeHtml {

@@ -180,6 +180,16 @@ describe('zakat API and page', () => {
     assert.doesNotMatch(result.body, /<b>lots/);
   });
 
+  test('on an Indonesian page the refusal\'s English detail is marked lang="en", after the Indonesian title', async () => {
+    // Proves a screen reader reads the validator's English detail as English, and the detail still names the input.
+    const form = new URLSearchParams({ form: 'wealth', lang: 'id', currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', cash: 'banyak' });
+    const result = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: form.toString() });
+    assert.equal(result.statusCode, 422);
+    assert.match(result.body, /role="alert" data-code="invalid_amount"><strong>[^<]+\.<\/strong> <span lang="en">assets\.cash: amount &quot;banyak&quot; is not a decimal number[^<]*<\/span><\/p>/);
+    const english = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: form.toString().replace('lang=id', 'lang=en') });
+    assert.doesNotMatch(english.body, /<span lang="en">/, 'an English page needs no mark');
+  });
+
   test('the page computes income zakat and pays it as a donation, once per form key', async () => {
     // Proves the page's pay form goes through the same exactly-once intake as the API.
     const income = new URLSearchParams({ form: 'income', lang: 'en', period: 'month', income: '10000000', on_date: '2026-03-01' });
@@ -299,7 +309,7 @@ describe('zakat API and page', () => {
       const refused = await t.app.inject({ method: 'POST', url, headers: { ...FORM, 'accept-language': 'en' }, payload });
       assert.equal(refused.statusCode, status, payload);
       assert.match(refused.body, /<html lang="id">/);
-      const alert = /<p class="error" role="alert" data-code="[a-z_]+"><strong>([^<]+)\.<\/strong> ([^<]+)<\/p>/.exec(refused.body);
+      const alert = /<p class="error" role="alert" data-code="[a-z_]+"><strong>([^<]+)\.<\/strong> <span lang="en">([^<]+)<\/span><\/p>/.exec(refused.body);
       assert.ok(alert, payload);
       assert.equal(alert[1], title);
       assert.ok(alert[2]!.includes(detail), `${alert[2]} names the input`);
