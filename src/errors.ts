@@ -56,6 +56,7 @@ export const ErrorCodes = {
   idempotency_key_reused: { status: 409, title: 'The Idempotency-Key was used with another request', titleId: 'Idempotency-Key ini sudah dipakai untuk permintaan lain' },
   donation_status_conflict: { status: 409, title: 'The donation is not in a status that allows this', titleId: 'Status donasi tidak mengizinkan tindakan ini' },
   nik_taken: { status: 409, title: 'A mustahik with this NIK is already registered', titleId: 'Mustahik dengan NIK ini sudah terdaftar' },
+  mustahik_changed: { status: 409, title: 'The mustahik was changed since this page was loaded; reload it and check again', titleId: 'Data mustahik sudah diubah sejak halaman ini dimuat; muat ulang dan periksa lagi' },
   disbursement_status_conflict: { status: 409, title: 'The disbursement is not in a status that allows this', titleId: 'Status penyaluran tidak mengizinkan tindakan ini' },
   disbursement_maker_is_checker: { status: 409, title: 'The requester of a disbursement cannot approve or reject it', titleId: 'Pengaju penyaluran tidak dapat menyetujui atau menolaknya' },
   fund_balance_insufficient: { status: 409, title: 'The fund\'s available balance does not cover this movement', titleId: 'Saldo dana yang tersedia tidak mencukupi untuk mutasi ini' },

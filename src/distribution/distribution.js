@@ -79,6 +79,9 @@
       const value = control.value.trim();
       if (value !== renderedValue(control)) body[control.name] = value === '' && !control.required ? null : value;
     }
+    // The version the page was rendered with, so a change made meanwhile refuses this one (mustahik_changed).
+    const version = form.querySelector('input[type="hidden"][name="expected_updated_at"]');
+    if (version && Object.keys(body).length > 0) body.expected_updated_at = version.value;
     return body;
   }
 

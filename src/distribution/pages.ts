@@ -160,7 +160,7 @@ export function mustahikPage(locale: Locale, query: string, input: MustahikPageI
   const rows = input.rows.map((row) => html`<tr><td>${String(row.id)}</td><td><a href="/distribution/mustahik/${String(row.id)}"><span dir="auto">${row.name}</span></a></td><td>${t(`kind.${row.kind}`)}</td>
 <td>${row.nik === null ? '' : maskNik(row.nik)}</td><td>${asnafText(locale, row.asnaf)}</td><td><span dir="auto">${row.region}</span></td>
 <td>${t(`verification.${row.verification}`)}</td><td>${shortDate(locale, row.created_at)}</td><td>${row.verification === 'verified' ? '' : html`<form class="bulk" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="mustahik.verified" data-error="m-${String(row.id)}-error" novalidate>
-<input type="hidden" name="verification" value="verified"><button type="submit" id="m-${String(row.id)}-verify">${t('mustahik.verify')}</button></form><p class="field-error" id="m-${String(row.id)}-error" role="alert"></p>`}</td></tr>`);
+<input type="hidden" name="verification" value="verified"><input type="hidden" name="expected_updated_at" value="${row.updated_at.toISOString()}"><button type="submit" id="m-${String(row.id)}-verify">${t('mustahik.verify')}</button></form><p class="field-error" id="m-${String(row.id)}-error" role="alert"></p>`}</td></tr>`);
   const main = html`<h1>${t('mustahik.heading')}</h1><p class="note">${t('mustahik.privacy')}</p>
 <form class="filters" method="get" action="/distribution/mustahik" role="search" aria-label="${t('mustahik.heading')}">
 ${roomField('filter-asnaf', t('col.asnaf'), html`<select id="f-filter-asnaf" name="asnaf">${choices(locale, ASNAF, 'asnaf', t('any'), filters.asnaf)}</select>`)}
@@ -209,13 +209,16 @@ ${fact(t('record.updated'), dateTime(locale, row.updated_at), 'updated')}</dl>`;
  * The edit form, filled with the mustahik's values: the script sends only the fields that differ from them
  * (data-changed="only"), so a save never rewrites a field someone else changed meanwhile and this one left alone.
  * Kind is not here (it never changes); the NIK is, for a person. A new name or NIK sets verification back to
- * unverified unless the same save sets it (patchMustahik).
+ * unverified unless the same save sets it (patchMustahik). The save carries the updated_at the page was rendered
+ * with, so a change someone made meanwhile (a new NIK that set verification back) refuses it with
+ * mustahik_changed instead of being overwritten by a person who never saw it.
  */
 function recordForm(locale: Locale, row: MustahikRow): SafeHtml {
   const t = (key: DistributionKey) => distributionText(locale, key);
   // The newline after <textarea> is the one the HTML parser drops, so notes that begin with one keep it.
   return html`<h2 id="record-form-heading">${t('record.edit')}</h2><p class="note">${t('record.fixed')}</p>
 <form id="record-form" class="form" data-method="PATCH" data-api="/api/distribution/mustahik/${String(row.id)}" data-done="record.saved" data-changed="only" aria-labelledby="record-form-heading" novalidate>
+<input type="hidden" name="expected_updated_at" value="${row.updated_at.toISOString()}">
 ${roomField('name', t('field.name'), html`<input id="f-name" name="name" value="${row.name}" required maxlength="200" dir="auto" autocomplete="off" aria-describedby="f-name-error">`)}
 ${row.kind === 'person' ? roomField('nik', t('field.nik'), html`<input id="f-nik" name="nik" value="${row.nik ?? ''}" required inputmode="numeric" maxlength="16" autocomplete="off" aria-describedby="f-nik-error">`) : ''}
 ${roomField('region', t('field.region'), html`<input id="f-region" name="region" value="${row.region}" required maxlength="200" dir="auto" autocomplete="off" aria-describedby="f-region-error">`)}

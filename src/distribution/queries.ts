@@ -65,7 +65,12 @@ export async function insertMustahik(db: Queryable, input: MustahikInput, actor:
 
 export interface MustahikPatch {
   name?: string; nik?: string; asnaf?: readonly Asnaf[]; region?: string; verification?: Verification; evidenceNotes?: string | null;
+  /** The row's updated_at as the change's author saw it: a change made since refuses this one (mustahik_changed). */
+  expectedUpdatedAt?: Date | undefined;
 }
+
+/** updated_at leaves in JSON at millisecond precision (a JS Date); the column keeps microseconds. */
+const SAME_VERSION_SQL = `($11::timestamptz is null or updated_at between $11::timestamptz - interval '1 millisecond' and $11::timestamptz + interval '1 millisecond')`;
 
 /**
  * Changes a mustahik's fields, with its audit row, in one statement. A new name or NIK is another identity than
@@ -80,7 +85,7 @@ export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPa
       `with before as (
          -- Another mustahik's NIK is refused here, not by the unique index (which logs the NIK: insertMustahik).
          select id, coalesce($9::text <> name, false) as name_changed, coalesce($10::text <> nik, false) as nik_changed
-           from mustahik where id = $1
+           from mustahik where id = $1 and ${SAME_VERSION_SQL}
             and not exists (select 1 from mustahik other where $10::text is not null and other.nik = $10 and other.id <> $1)
             for update
        ), changed as (
@@ -97,10 +102,15 @@ export async function patchMustahik(db: Queryable, id: bigint, patch: MustahikPa
        )
        select * from changed`,
       [id, patch.asnaf ?? null, patch.region ?? null, patch.verification ?? null, patch.evidenceNotes !== undefined, patch.evidenceNotes ?? null,
-        actor.tokenId, actor.name.slice(0, 200), patch.name ?? null, patch.nik ?? null]);
+        actor.tokenId, actor.name.slice(0, 200), patch.name ?? null, patch.nik ?? null, patch.expectedUpdatedAt?.toISOString() ?? null]);
     if (rows[0] === undefined) {
-      if (patch.nik !== undefined && await findMustahik(db, id) !== undefined) throw nikTaken();
-      return undefined;
+      const current = await findMustahik(db, id);
+      if (current === undefined) return undefined;
+      const expected = patch.expectedUpdatedAt?.getTime();
+      if (expected !== undefined && Math.abs(current.updated_at.getTime() - expected) > 1) {
+        throw new AppError('mustahik_changed', `mustahik ${id} was changed at ${current.updated_at.toISOString()}, after the copy this change was made against`, { field: 'expected_updated_at' });
+      }
+      throw nikTaken();
     }
     const { name_changed: _name, nik_changed: _nik, ...row } = rows[0];
     return row;

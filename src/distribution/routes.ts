@@ -154,12 +154,16 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
     schema: { summary: 'One mustahik, NIK in full (staff)', tags, security, params: idParams, response: { 200: mustahikSchema, ...errors, 404: problemResponse } },
   }, async (request) => mustahikJson(await mustahikOfPath(database, request.params.id), false));
 
-  app.patch<{ Params: { id: string }; Body: { name?: string; nik?: string; asnaf?: Asnaf[]; region?: string; verification?: Verification; evidence_notes?: string | null } }>('/api/distribution/mustahik/:id', {
+  app.patch<{ Params: { id: string }; Body: { name?: string; nik?: string; asnaf?: Asnaf[]; region?: string; verification?: Verification; evidence_notes?: string | null; expected_updated_at?: string } }>('/api/distribution/mustahik/:id', {
     preHandler: staff,
     schema: { summary: 'Change a mustahik\'s name, NIK, asnaf, region, verification or evidence notes (staff)', tags, security, params: idParams, body: mustahikPatchBody, response: { 200: mustahikSchema, ...errors, 404: problemResponse, 409: problemResponse, 422: problemResponse } },
   }, async (request) => {
     const { name, nik, asnaf, region, verification, evidence_notes: evidenceNotes } = request.body;
     const id = databaseId(request.params.id, 'mustahik_not_found');
+    const expectedUpdatedAt = request.body.expected_updated_at === undefined ? undefined : new Date(request.body.expected_updated_at);
+    if (expectedUpdatedAt !== undefined && Number.isNaN(expectedUpdatedAt.getTime())) {
+      throw new AppError('validation_failed', 'expected_updated_at is the mustahik\'s updated_at as an ISO 8601 time', { field: 'expected_updated_at' });
+    }
     if (nik !== undefined) {
       parseNik(nik);
       // Kind never changes: an institution has no NIK (the table's check would refuse it as a 500 otherwise).
@@ -167,7 +171,7 @@ export async function distributionRoutes(app: FastifyInstance, context: AppConte
       if (current === undefined) throw new AppError('mustahik_not_found', `no mustahik with id "${request.params.id}"`);
       if (current.kind !== 'person') throw new AppError('validation_failed', 'an institution has no NIK', { field: 'nik' });
     }
-    const row = await patchMustahik(database, id, { name, nik, asnaf, region, verification, ...(evidenceNotes === undefined ? {} : { evidenceNotes }) }, actorOf(request));
+    const row = await patchMustahik(database, id, { name, nik, asnaf, region, verification, expectedUpdatedAt, ...(evidenceNotes === undefined ? {} : { evidenceNotes }) }, actorOf(request));
     if (row === undefined) throw new AppError('mustahik_not_found', `no mustahik with id "${request.params.id}"`);
     return mustahikJson(row, false);
   });

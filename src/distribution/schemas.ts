@@ -31,6 +31,7 @@ export const mustahikPatchBody = {
     nik: { type: 'string', maxLength: 16, description: 'People only. A new name or NIK sets verification back to unverified unless the same change sets it' },
     asnaf: asnafList, region: { type: 'string', minLength: 1, maxLength: 200 }, verification: { type: 'string', enum: VERIFICATIONS },
     evidence_notes: { type: ['string', 'null'], maxLength: 4000 },
+    expected_updated_at: { type: 'string', maxLength: 40, description: 'The updated_at the change was made against (the page\'s copy): if the mustahik changed since, 409 mustahik_changed and nothing is written' },
   },
 } as const;
 

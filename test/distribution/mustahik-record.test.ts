@@ -138,3 +138,22 @@ test('a new name or NIK: validated, unique, verification back to unverified unle
   const logged = JSON.stringify(rows);
   for (const secret of ['Ahmad Fauzi Rahman', '3273014512900003', NIK]) assert.ok(!logged.includes(secret), `the audit log holds ${secret}`);
 });
+
+test('a change made against an older copy is refused with mustahik_changed and writes nothing; the current copy is accepted', async () => {
+  const patch = (payload: Record<string, unknown>) =>
+    t.app.inject({ method: 'PATCH', url: `/api/distribution/mustahik/${mustahikId}`, headers: bearer(t.staffToken), payload });
+  const seen = (await t.app.inject({ url: `/api/distribution/mustahik/${mustahikId}`, headers: bearer(t.staffToken) })).json();
+  const current = await patch({ region: 'Depok', expected_updated_at: seen.updated_at });
+  assert.equal(current.statusCode, 200, current.body);
+  const stale = await patch({ verification: 'verified', expected_updated_at: seen.updated_at });
+  assert.equal(stale.statusCode, 409, stale.body);
+  assert.deepEqual([stale.json().code, stale.json().field], ['mustahik_changed', 'expected_updated_at']);
+  const after = (await t.app.inject({ url: `/api/distribution/mustahik/${mustahikId}`, headers: bearer(t.staffToken) })).json();
+  assert.equal(after.updated_at, current.json().updated_at, 'nothing written');
+  assert.equal(after.verification, current.json().verification);
+  for (const bad of ['yesterday', '2026-13-45T00:00:00Z']) {
+    const refused = await patch({ region: 'Bogor', expected_updated_at: bad });
+    assert.deepEqual([refused.statusCode, refused.json().code], [400, 'validation_failed'], bad);
+  }
+  assert.equal((await patch({ region: 'Bogor', expected_updated_at: after.updated_at })).statusCode, 200);
+});

@@ -51,11 +51,15 @@ async function call<Answer>(method: string, path: string, body?: unknown, token 
   return await adminApi(server!, method, path, body, { authorization: `Bearer ${token}` }) as unknown as Answer;
 }
 
-/** Submits the edit form and waits for its PATCH's answer; the request's body is returned. */
+/** Submits the edit form and waits for its PATCH's answer; the fields the request's body changes are returned. */
 async function save(): Promise<unknown> {
+  // Read before the click: a save that succeeds puts the page in place again, with the new version.
+  const rendered = await page.getAttribute('#record-form input[name="expected_updated_at"]', 'value');
   const [request] = await Promise.all([page.waitForRequest((sent) => sent.method() === 'PATCH'), page.click('#record-form button[type=submit]')]);
   await request.response();
-  return request.postDataJSON();
+  const { expected_updated_at: version, ...fields } = request.postDataJSON() as Record<string, unknown>;
+  assert.equal(version, rendered, 'every save carries the version it was made against');
+  return fields;
 }
 
 async function assertAccessible(where: string): Promise<void> {
@@ -145,6 +149,22 @@ test('a refusal is shown at its field in the page\'s language; nothing changed s
   await page.waitForSelector('#record-verification:has-text("verified")', { timeout: READY_MS });
   const stored = await call<Mustahik>('GET', `/api/distribution/mustahik/${mustahikId}`);
   assert.deepEqual({ verification: stored.verification, notes: stored.evidence_notes, region: stored.region }, { verification: 'verified', notes: null, region: 'Kota Bandung' });
+});
+
+test('a save made against a copy someone changed since is refused, saying so, and changes nothing', async () => {
+  await page.goto(`${server!.url}/distribution/mustahik/${mustahikId}?lang=id`);
+  await page.waitForSelector('#record-form', { timeout: READY_MS });
+  // Meanwhile another staff member corrects the NIK, which sets verification back to unverified.
+  await call('PATCH', `/api/distribution/mustahik/${mustahikId}`, { nik: '3174055203900003' });
+  await page.fill('#f-evidence_notes', 'SKTM diperbarui');
+  await save();
+  await page.waitForSelector('#record-form-error:not(:empty)', { timeout: READY_MS });
+  assert.match(await page.textContent('#record-form-error') ?? '', /^Data mustahik sudah diubah sejak halaman ini dimuat/);
+  const stored = await call<Mustahik>('GET', `/api/distribution/mustahik/${mustahikId}`);
+  assert.deepEqual({ nik: stored.nik, verification: stored.verification, notes: stored.evidence_notes }, { nik: '3174055203900003', verification: 'unverified', notes: null });
+  await page.reload();
+  await page.waitForSelector('#record-form', { timeout: READY_MS });
+  assert.equal(await page.textContent('#record-nik'), '3174055203900003', 'reloaded, the page shows the change it missed');
 });
 
 test('an unknown or a malformed id says so in the page, in its language', async () => {
