@@ -41,6 +41,10 @@ export function pageText(locale: PageLocale) { return TEXT[locale]; }
 
 type Values = Record<string, string | undefined>;
 
+/** People or days are at most seven digits (kindQuoteFromForm); the input takes no more. */
+const COUNT_DIGITS_MAX = 7;
+const COUNT_PATTERN = new RegExp(`^\\d{1,${COUNT_DIGITS_MAX}}$`);
+
 function regionChoice(name: string, label: string, values: Values): SafeHtml {
   const selected = values[name] ?? DEFAULT_REGION;
   return html`<p><label for="${name}">${label}</label> <select id="${name}" name="${name}">${[...REGIONS.values()].map((region) =>
@@ -52,7 +56,7 @@ function kindForm(kind: SpecialKind, values: Values, locale: PageLocale): SafeHt
   const count = kind === 'fitrah' ? 'people' : 'days';
   return html`<form method="post" action="/zakat"><fieldset><legend>${kind === 'fitrah' ? t.fitrahLegend : t.fidyahLegend}</legend>
 <input type="hidden" name="form" value="${kind}"><input type="hidden" name="lang" value="${locale}">
-<p><label for="${count}">${kind === 'fitrah' ? t.people : t.days}</label> <input id="${count}" name="${count}" inputmode="numeric" autocomplete="off" value="${values[count] ?? ''}"></p>
+<p><label for="${count}">${kind === 'fitrah' ? t.people : t.days}</label> <input id="${count}" name="${count}" inputmode="numeric" autocomplete="off" maxlength="${String(COUNT_DIGITS_MAX)}" value="${values[count] ?? ''}"></p>
 ${regionChoice(`${kind}_region`, t.region, values)}
 <p><label for="${kind}_at">${t.when}</label> <input id="${kind}_at" name="${kind}_at" type="datetime-local" value="${values[`${kind}_at`] ?? ''}"> <small>${t.whenHint}</small></p>
 <p><button type="submit">${t.calculate}</button></p></fieldset></form>`;
@@ -106,7 +110,7 @@ const LOCAL_MINUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 export function kindQuoteFromForm(kind: SpecialKind, values: Values, now: Date): QuoteJson {
   const count = kind === 'fitrah' ? 'people' : 'days';
   const text = values[count]?.trim() ?? '';
-  if (!/^\d{1,7}$/.test(text)) throw new AppError('invalid_quantity', `${count} must be a whole number`, { field: count });
+  if (!COUNT_PATTERN.test(text)) throw new AppError('invalid_quantity', `${count} must be a whole number`, { field: count });
   const when = values[`${kind}_at`]?.trim();
   const at = when === undefined || when === '' ? now : parseWhen(LOCAL_MINUTE.test(when) ? `${when}:00+07:00` : when, `${kind}_at`);
   const { amountMinor: _amount, tableId: _table, ...answer } = quote({ kind, quantity: Number(text), region: values[`${kind}_region`]?.trim() || undefined, at });

@@ -58,8 +58,14 @@ function decimalDisplay(text: string, locale: PageLocale, style: 'decimal' | 'pe
   return new Intl.NumberFormat(INTL_LOCALE[locale], { style, maximumFractionDigits: GRAM_DECIMALS }).format(text as Intl.StringNumericLiteral);
 }
 
+/**
+ * The characters an amount, grams or currency field takes: far above any real figure (a rupiah amount in the
+ * trillions with decimals is 20), so a person typing never meets routes.ts's form limits instead.
+ */
+export const FIELD_CHARACTERS_MAX = 40;
+
 function field(name: string, label: string, values: FormValues, hint = ''): SafeHtml {
-  return html`<p><label for="${name}">${label}</label> <input id="${name}" name="${name}" inputmode="decimal" autocomplete="off" value="${values[name] ?? ''}">${hint ? html` <small>${hint}</small>` : ''}</p>`;
+  return html`<p><label for="${name}">${label}</label> <input id="${name}" name="${name}" inputmode="decimal" autocomplete="off" maxlength="${String(FIELD_CHARACTERS_MAX)}" value="${values[name] ?? ''}">${hint ? html` <small>${hint}</small>` : ''}</p>`;
 }
 
 /** A select whose options send the stable value and show the page's word for it. */
@@ -112,7 +118,7 @@ function payForm(answer: { currency: string; zakat: string }, state: PageState, 
 <input type="hidden" name="currency" value="${answer.currency}">${langField(locale)}
 <p><label for="campaign_id">${t.campaign}</label> <select id="campaign_id" name="campaign_id">${campaigns.map((campaign) =>
     html`<option value="${String(campaign.id)}">${campaign.name}</option>`)}</select></p>
-<p><label for="amount">${t.amountIn(answer.currency)}</label> <input id="amount" name="amount" inputmode="decimal" value="${answer.zakat}"></p>
+<p><label for="amount">${t.amountIn(answer.currency)}</label> <input id="amount" name="amount" inputmode="decimal" maxlength="${String(FIELD_CHARACTERS_MAX)}" value="${answer.zakat}"></p>
 <p><label for="donor_name">${t.donorName}</label> <input id="donor_name" name="donor_name" maxlength="200"></p>
 <p><label for="donor_email">${t.donorEmail}</label> <input id="donor_email" name="donor_email" type="email" maxlength="320"></p>
 <p><button type="submit">${t.pay}</button></p></fieldset></form>`;

@@ -2,9 +2,10 @@
 // zakat-fund campaign; and /zakat, the calculator page. The calculators need no token and touch no data: they
 // are pure functions of the request (and, for income, of the date's nisab table).
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
+import { toAppError } from '../http/app.ts';
 import { problemResponse } from '../http/context.ts';
 import { findCampaign, listCampaigns } from '../campaigns/queries.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';
@@ -27,8 +28,16 @@ import {
   incomeRequestFromForm, payRequestFromForm, renderZakatPage, wealthRequestFromForm, type FormValues, type PageState,
 } from './page.ts';
 
-/** The page's forms hold about twenty short fields; 16 KiB is far above that and bounds the parser's work. */
+/**
+ * The page's forms hold about twenty short fields; 16 KiB is far above that and bounds the parser's work. A
+ * person typing cannot reach it: every typed field has a maxlength (page.ts, fitrah-page.ts), and the largest
+ * form, the pay form, is at most 200 + 320 + 40 = 560 characters typed, 5,040 bytes url-encoded at 9 bytes a
+ * character (a 3-byte UTF-8 character as %XX%XX%XX), plus its hidden fields.
+ */
 export const FORM_BODY_BYTES_MAX = 16 * 1024;
+
+/** A form field longer than this many characters is refused (formBody); the inputs' maxlengths stay under it. */
+export const FORM_FIELD_CHARACTERS_MAX = 320;
 
 /**
  * A post's language: the form's hidden lang, so an answer comes in the language its form was shown in; without
@@ -45,7 +54,7 @@ const PAY_CAMPAIGNS_MAX = 100;
 
 const formBody = {
   type: 'object',
-  additionalProperties: { type: 'string', maxLength: 320 },
+  additionalProperties: { type: 'string', maxLength: FORM_FIELD_CHARACTERS_MAX },
 } as const;
 
 async function zakatCampaigns(database: Database, currency: string, now: Date) {
@@ -63,6 +72,21 @@ async function renderPage(reply: FastifyReply, values: FormValues, locale: PageL
     reply.code(error.status);
     return renderZakatPage({ values, locale, error: { code: error.code, detail: error.message } });
   }
+}
+
+/**
+ * A refusal before the handler (the form body over FORM_BODY_BYTES_MAX, a field over FORM_FIELD_CHARACTERS_MAX,
+ * a control character the text guard refuses) answers the page with the refusal shown and its status, as the
+ * handler's own refusals do: a person posted an HTML form and reads HTML, not problem+json. The form is shown
+ * empty, so refused text is never echoed. Anything else (5xx) goes on to the app's handler, which logs it.
+ */
+async function refusedPage(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<string> {
+  const refused = toAppError(error);
+  if (refused.status >= 500) throw error;
+  const lang = (request.body as FormValues | undefined)?.lang;
+  const locale = postLocale(request, reply, typeof lang === 'string' ? lang : undefined);
+  reply.code(refused.status).type('text/html; charset=utf-8');
+  return renderZakatPage({ values: {}, locale, error: { code: refused.code, detail: refused.message } });
 }
 
 async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
@@ -104,10 +128,12 @@ async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<voi
 async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const { database, metrics } = context;
   const submit = (request: IntakeRequest) => context.intake.submit(request);
-  // The page's forms post as a browser does, url-encoded; the parser is added in this plugin only.
+  // The page's forms post as a browser does, url-encoded; the parser is added in this plugin only (zakatRoutes).
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+  // This plugin's routes only: the API routes beside it keep the app's problem+json.
+  app.setErrorHandler(refusedPage);
 
   app.get<{ Querystring: { lang?: string } }>('/zakat', {
     schema: { hide: true, querystring: { type: 'object', properties: { lang: { type: 'string', maxLength: 8 } } } },
@@ -146,5 +172,6 @@ async function pageRoutes(app: FastifyInstance, context: AppContext): Promise<vo
 export async function zakatRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   await apiRoutes(app, context);
   await fitrahRoutes(app, context);
-  await pageRoutes(app, context);
+  // Its own plugin, so the form parser and the page's error handler reach the page routes only.
+  await app.register(async (scope) => pageRoutes(scope, context));
 }

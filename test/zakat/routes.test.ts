@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { bearer, createCampaign, createTestApp, type TestApp } from '../helpers/app.ts';
 import { findTotalsMismatches } from '../../src/campaigns/queries.ts';
 import { jakartaDate, nisabTableOn } from '../../src/zakat/nisab-tables.ts';
+import { FORM_BODY_BYTES_MAX, FORM_FIELD_CHARACTERS_MAX } from '../../src/zakat/routes.ts';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
@@ -178,6 +179,48 @@ describe('zakat API and page', () => {
     assert.equal(result.statusCode, 422);
     assert.match(result.body, /role="alert" data-code="invalid_amount"><strong>The amount is not valid\.<\/strong> assets\.cash: amount &quot;&lt;b&gt;lots&lt;\/b&gt;&quot; is not a decimal number/);
     assert.doesNotMatch(result.body, /<b>lots/);
+  });
+
+  test('every typed input has a maxlength under the form limits, so a person cannot type past them', async () => {
+    // Proves the page itself keeps a person inside FORM_FIELD_CHARACTERS_MAX and FORM_BODY_BYTES_MAX.
+    const withPayForm = (await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({ lang: 'en' }) })).body;
+    assert.match(withPayForm, /<legend>Pay this zakat<\/legend>/);
+    for (const page of [(await t.app.inject({ url: '/zakat' })).body, withPayForm]) {
+      const typed = [...page.matchAll(/<input [^>]*>/g)].map((match) => match[0])
+        .filter((input) => !/type="(hidden|checkbox|date|datetime-local)"/.test(input));
+      assert.ok(typed.length >= 12, `${typed.length} typed inputs`);
+      let charactersTotal = 0;
+      for (const input of typed) {
+        const limit = Number(/maxlength="(\d+)"/.exec(input)?.[1]);
+        assert.ok(limit > 0 && limit <= FORM_FIELD_CHARACTERS_MAX, input);
+        charactersTotal += limit;
+      }
+      // Nine url-encoded bytes a character at most (a 3-byte UTF-8 character as %XX%XX%XX).
+      assert.ok(charactersTotal * 9 < FORM_BODY_BYTES_MAX, `${charactersTotal} characters at most`);
+    }
+  });
+
+  test('a form post refused before the handler answers the page with the refusal and its status; the API keeps problem+json', async () => {
+    // Proves the body limit, the field limit and the text guard answer a person with HTML, in the form's language.
+    const cases: Array<[string, string, number, string]> = [
+      ['/zakat', wealthForm({ lang: 'id', cash: '1'.repeat(FORM_FIELD_CHARACTERS_MAX + 1) }), 400, 'validation_failed'],
+      ['/zakat', wealthForm({ lang: 'id', cash: '100\u0001' }), 400, 'validation_failed'],
+      ['/zakat', `lang=id&form=wealth&${'x='.padEnd(FORM_BODY_BYTES_MAX + 1, '1')}`, 413, 'payload_too_large'],
+      ['/zakat/pay', `lang=id&${'x='.padEnd(FORM_BODY_BYTES_MAX + 1, '1')}`, 413, 'payload_too_large'],
+    ];
+    for (const [url, payload, status, code] of cases) {
+      const refused = await t.app.inject({ method: 'POST', url, headers: { ...FORM, 'accept-language': 'en' }, payload });
+      assert.equal(refused.statusCode, status, `${url} ${payload.slice(0, 80)}`);
+      assert.match(String(refused.headers['content-type']), /^text\/html/);
+      assert.match(refused.body, new RegExp(`<html lang="(id|en)">[\\s\\S]*role="alert" data-code="${code}"`));
+      assert.match(refused.body, /<form method="post" action="\/zakat">/, 'the forms are there to try again');
+      assert.ok(!refused.body.includes('\u0001'), 'refused text is not echoed');
+    }
+    const guarded = await t.app.inject({ method: 'POST', url: '/zakat', headers: FORM, payload: wealthForm({ lang: 'id', cash: '100\u0001' }) });
+    assert.match(guarded.body, /<html lang="id">/, 'the form\'s language');
+    const api = await t.app.inject({ method: 'POST', url: '/api/zakat/calculate', payload: { currency: 'IDR', nisab_basis: 'gold', gold_price_per_gram: '1000000', assets: { cash: '100\u0001' } } });
+    assert.equal(api.statusCode, 400);
+    assert.match(String(api.headers['content-type']), /^application\/problem\+json/);
   });
 
   test('on an Indonesian page the refusal\'s English detail is marked lang="en", after the Indonesian title', async () => {
