@@ -56,7 +56,7 @@ async function messageOf(db: Database, row: OutboxRow, settings: ReceiptsConfig)
       subject: `Bukti donasi / Receipt ${number}`,
       text: `Terima kasih atas donasi Anda. Bukti ${number} terlampir.\nThank you for your gift. Receipt ${number} is attached.\n\n`
         + `Periksa / Verify: ${receipt.content.verify_url}\n`,
-      attachments: [{ filename: `${number.replaceAll('/', '-')}.pdf`, content: await renderReceiptPdf(receipt.content, receipt.status === 'void'), contentType: 'application/pdf' }],
+      attachments: [{ filename: `${number.replaceAll('/', '-')}.pdf`, content: await renderReceiptPdf(receipt.content, receipt.status === 'void', settings.timeZone), contentType: 'application/pdf' }],
     };
   }
   const statement = await statementOf(db, emailKey(row.recipient!), row.period_from!, row.period_to!, settings.timeZone);

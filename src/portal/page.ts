@@ -1,6 +1,7 @@
 // The donor's page, rendered on the server in the donor's language, script-free: every action is a plain form
 // (so it works on any phone, and with scripts off). Every text is escaped by `html`; a donor's name is theirs
 // to see here, on their own page only.
+import { issuedOn as receiptIssuedOn } from '../receipts/document.ts';
 import { html, type SafeHtml } from '../http/html.ts';
 import { formatDisplay } from '../money/index.ts';
 import { INTL_LOCALE } from '../console/i18n.ts';
@@ -72,11 +73,12 @@ function giftRow(locale: PortalLocale, gift: GiftRow): SafeHtml {
 <td data-label="${t.colName}" dir="auto">${gift.donor_name}${gift.donor_anonymous ? html` <span class="muted">(${t.anonymous})</span>` : ''}</td></tr>`;
 }
 
-function receiptRow(locale: PortalLocale, receipt: ReceiptRow): SafeHtml {
+function receiptRow(locale: PortalLocale, receipt: ReceiptRow, timeZone: string): SafeHtml {
   const t = portalText(locale);
   const intl = INTL_LOCALE[locale];
-  // The receipt's own date (its frozen content says which day, in the institution's zone), never re-derived.
-  const issuedOn = receipt.content.issued_at.slice(0, 10);
+  // The receipt's issue day in the institution's zone, as its PDF and its check page give it (its content keeps
+  // the instant, in UTC: the day read off it would be the day before for a receipt issued before 07:00 WIB).
+  const issuedOn = receiptIssuedOn(receipt.content, timeZone);
   const date = new Intl.DateTimeFormat(intl, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${issuedOn}T00:00:00Z`));
   const status = receipt.status === 'valid' ? t['receipt.valid'] : t[receipt.void_reason === 'corrected' ? 'receipt.corrected' : 'receipt.refunded'];
   const number = receipt.content.number;
@@ -85,12 +87,12 @@ function receiptRow(locale: PortalLocale, receipt: ReceiptRow): SafeHtml {
 <td data-label="${t.colFile}"><a href="/me/receipts/${String(receipt.id)}/pdf" download aria-label="${t.receiptPdf.replace('{number}', number)}">PDF</a></td></tr>`;
 }
 
-function receiptsSection(locale: PortalLocale, receipts: readonly ReceiptRow[]): SafeHtml {
+function receiptsSection(locale: PortalLocale, receipts: readonly ReceiptRow[], timeZone: string): SafeHtml {
   const t = portalText(locale);
   if (receipts.length === 0) return html`<p>${t.receiptsNone}</p>`;
   return html`<div class="table-wrap"><table><caption class="muted">${t.receiptsCaption}</caption>
 <thead><tr><th scope="col">${t.colNumber}</th><th scope="col">${t.colIssued}</th><th scope="col">${t.colAmount}</th><th scope="col">${t.colStatus}</th><th scope="col">${t.colFile}</th></tr></thead>
-<tbody>${receipts.map((receipt) => receiptRow(locale, receipt))}</tbody></table></div>`;
+<tbody>${receipts.map((receipt) => receiptRow(locale, receipt, timeZone))}</tbody></table></div>`;
 }
 
 /** A statement for any range (a plain GET form, so it works with scripts off), and the two years most asked for. */
@@ -111,6 +113,8 @@ export interface DonorPageInput {
   receipts: readonly ReceiptRow[];
   /** The current year in the institution's time zone: the statement form's default. */
   year: number;
+  /** The institution's time zone (RECEIPT_TIME_ZONE): the receipts' issue days are read in it. */
+  timeZone: string;
   csrf: string;
   notice?: Notice;
 }
@@ -126,7 +130,7 @@ export function donorPage(locale: PortalLocale, input: DonorPageInput): string {
 <p>${t.signedInAs.replace('{email}', input.email)}</p>
 <form method="post" action="/me/logout"><input type="hidden" name="csrf" value="${input.csrf}"><button type="submit">${t.signOut}</button></form>
 <section aria-labelledby="gifts-heading"><h2 id="gifts-heading">${t.gifts}</h2>${gifts}</section>
-<section aria-labelledby="receipts-heading"><h2 id="receipts-heading">${t.receipts}</h2><h3>${t.receiptsHeading}</h3>${receiptsSection(locale, input.receipts)}
+<section aria-labelledby="receipts-heading"><h2 id="receipts-heading">${t.receipts}</h2><h3>${t.receiptsHeading}</h3>${receiptsSection(locale, input.receipts, input.timeZone)}
 ${statementSection(locale, input.year)}<p><a href="/me/gifts.csv" download>${t.csv}</a></p></section>
 <section aria-labelledby="recurring-heading"><h2 id="recurring-heading">${t.recurring}</h2><p>${t.recurringNone}</p></section>
 <section aria-labelledby="erase-heading"><h2 id="erase-heading">${t.erase}</h2><p>${t.eraseIntro}</p>

@@ -112,7 +112,7 @@ export async function portalRoutes(app: FastifyInstance, context: AppContext): P
     const donor = await donorById(database, session.donorId);
     const [gifts, receipts] = await Promise.all([giftsOf(database, session.donorId, GIFTS_SHOWN_MAX), receiptsOfDonor(database, session.donorId, RECEIPTS_SHOWN_MAX)]);
     const { year } = localDate(new Date(), config.receipts.timeZone);
-    return sendPage(reply, 200, donorPage(locale, { email: donor?.email ?? '', gifts, receipts, year, csrf: csrfToken(session.credential) }));
+    return sendPage(reply, 200, donorPage(locale, { email: donor?.email ?? '', gifts, receipts, year, timeZone: config.receipts.timeZone, csrf: csrfToken(session.credential) }));
   });
 
   // A receipt of one of the session's gifts; anyone else's is 404, as if it did not exist (ids are sequential).
@@ -120,7 +120,7 @@ export async function portalRoutes(app: FastifyInstance, context: AppContext): P
     const session = await requireSession(request);
     const row = isDatabaseId(request.params.id) ? await findReceiptOfDonor(database, BigInt(request.params.id), session.donorId) : undefined;
     if (!row) throw new AppError('receipt_not_found', `no receipt with id "${request.params.id}" among your gifts`);
-    const { bytes, filename } = await receiptPdf(row);
+    const { bytes, filename } = await receiptPdf(row, config.receipts.timeZone);
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="${filename}"`).header('cache-control', 'private, no-store').send(bytes);
   });
 

@@ -21,13 +21,6 @@ import { drawsVisualOrder, visualOrder } from './right-to-left.ts';
 export const RECEIPT_CONTENT_VERSION = 1;
 
 /**
- * The zone a receipt's dates are read in when the caller names none: settings.ts's default (RECEIPT_TIME_ZONE).
- * The HTTP routes and the mail sender do not pass the configured zone yet; until they do, an institution in
- * another zone sees its issue dates in WIB.
- */
-export const RECEIPT_TIME_ZONE_FALLBACK = 'Asia/Jakarta';
-
-/**
  * The day a receipt was issued (YYYY-MM-DD) in the institution's zone, the zone its number's year was taken in:
  * `issued_at` is UTC, so its first ten characters are the day before for a receipt issued 00:00-06:59 WIB, and
  * AMN/2027/000001 would read 31 December 2026. The content stores no local issue day and is frozen, so it is
@@ -158,7 +151,7 @@ export function newDocument(title: string, at: Date): PDFKit.PDFDocument {
 }
 
 /** Renders the receipt from its frozen content; `voided` stamps it void (the number stays, never reused). */
-export async function renderReceiptPdf(content: ReceiptContent, voided: boolean, timeZone = RECEIPT_TIME_ZONE_FALLBACK): Promise<Buffer> {
+export async function renderReceiptPdf(content: ReceiptContent, voided: boolean, timeZone: string): Promise<Buffer> {
   const zakat = content.fund === 'zakat';
   const title = zakat ? 'BUKTI SETOR ZAKAT / ZAKAT PAYMENT RECEIPT' : 'TANDA TERIMA DONASI / DONATION RECEIPT';
   const doc = newDocument(`${title} ${content.number}`, new Date(content.issued_at));

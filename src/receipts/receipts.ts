@@ -6,7 +6,7 @@ import type { Database, Queryable } from '../db/database.ts';
 import { isDatabaseId } from '../http/format.ts';
 import { formatAmount } from '../money/index.ts';
 import { npwpDigits } from '../text/npwp.ts';
-import { assertIntact, canonicalJson, issuedOn, RECEIPT_TIME_ZONE_FALLBACK, renderReceiptPdf } from './document.ts';
+import { assertIntact, canonicalJson, issuedOn, renderReceiptPdf } from './document.ts';
 import { findReceipt, findReceiptByCode, type ReceiptRow } from './queries.ts';
 
 export function receiptJson(row: ReceiptRow) {
@@ -26,7 +26,7 @@ export async function getReceipt(db: Queryable, id: string): Promise<ReceiptRow>
 }
 
 /** The PDF of a receipt and its file name (`AMN-2026-000123.pdf`); its issue day is read in `timeZone`. */
-export async function receiptPdf(row: ReceiptRow, timeZone = RECEIPT_TIME_ZONE_FALLBACK): Promise<{ bytes: Buffer; filename: string }> {
+export async function receiptPdf(row: ReceiptRow, timeZone: string): Promise<{ bytes: Buffer; filename: string }> {
   assertIntact(row.content, row.content_sha256);
   return { bytes: await renderReceiptPdf(row.content, row.status === 'void', timeZone), filename: `${row.content.number.replaceAll('/', '-')}.pdf` };
 }
@@ -37,7 +37,7 @@ const CODE_PATTERN = /^[0-9A-HJKMNP-TV-Z]{10}$/;
  * The public verification of a code; codes are read case-insensitively, O as 0 and I, L as 1 (Crockford). The
  * date is the issue day in `timeZone`, the institution's, as the number's year is.
  */
-export async function verifyCode(db: Queryable, code: string, timeZone = RECEIPT_TIME_ZONE_FALLBACK) {
+export async function verifyCode(db: Queryable, code: string, timeZone: string) {
   const normalised = code.toUpperCase().replaceAll('O', '0').replace(/[IL]/g, '1').replaceAll('-', '');
   const row = CODE_PATTERN.test(normalised) ? await findReceiptByCode(db, normalised) : undefined;
   if (!row) throw new AppError('receipt_not_found', 'no receipt has this code');

@@ -55,7 +55,7 @@ export async function receiptRoutes(app: FastifyInstance, context: AppContext): 
     preHandler: staff,
     schema: { summary: 'A receipt as PDF, rendered from its frozen content (staff)', tags: ['receipts'], security: [{ bearer: [] }], params: receiptParams, response: { ...errors, 404: problemResponse } },
   }, async (request, reply) => {
-    const { bytes, filename } = await receiptPdf(await getReceipt(database, request.params.id));
+    const { bytes, filename } = await receiptPdf(await getReceipt(database, request.params.id), config.receipts.timeZone);
     return sendPdf(reply, bytes, filename);
   });
 
@@ -77,7 +77,7 @@ export async function receiptRoutes(app: FastifyInstance, context: AppContext): 
   app.get<{ Params: { code: string } }>('/receipts/verify/:code', {
     schema: { summary: 'Check a receipt by its code (anyone): issuer, number, date, amount, valid or void; HTML in Indonesian or English as the viewer chose, or JSON by Accept', tags: ['receipts'], params: verifyParams, response: { 200: verificationSchema, 404: problemResponse } },
   }, async (request, reply) => {
-    const result = await verifyCode(database, request.params.code);
+    const result = await verifyCode(database, request.params.code, config.receipts.timeZone);
     if (!(request.headers.accept ?? '').includes('text/html')) return reply.header('vary', 'accept').send(result);
     const locale = pageLocale(request, reply);
     return reply.type('text/html; charset=utf-8').header('vary', 'accept, accept-language, cookie')
