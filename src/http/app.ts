@@ -3,7 +3,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import { AppError, ErrorCodes, isAppError, problemOf } from '../errors.ts';
+import { AppError, ErrorCodes, problemOf } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { createMetrics } from '../observability/metrics.ts';
@@ -28,11 +28,10 @@ import { portalRoutes } from '../portal/routes.ts';
 import { distributionRoutes } from '../distribution/routes.ts';
 import { receiptRoutes } from '../receipts/routes.ts';
 import { reportRoutes } from '../reports/routes.ts';
-import { SqlState, sqlState } from '../db/sqlstate.ts';
-import { clientErrorHandler, fastifyAppError } from './fastify-errors.ts';
+import { clientErrorHandler } from './fastify-errors.ts';
+import { toAppError } from './to-app-error.ts';
 import { installTextGuard } from './text-guard.ts';
 import { compileCoercing } from './coercing-validator.ts';
-import { DatabaseUnavailableError, isConnectionFailure } from '../db/availability.ts';
 import { ChangeFeed } from '../events/changes.ts';
 import { GroupCommitter } from '../donations/group-commit.ts';
 import { cachedCampaigns, writeIntakeBatch, type IntakeRequest } from '../donations/intake.ts';
@@ -70,29 +69,6 @@ export interface AppOptions {
   changes?: ChangeFeed;
   /** The live hub's limits, when a test needs them smaller than the defaults. */
   live?: Partial<LiveOptions>;
-}
-
-/** Turns anything thrown in a request into an AppError: our own, Fastify's validation and limits, the pool's. */
-export function toAppError(error: FastifyError | Error): AppError {
-  if (isAppError(error)) return error;
-  const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
-    const errors = fastifyError.validation.map((item) => ({ path: item.instancePath || '/', message: item.message ?? 'invalid' }));
-    return new AppError('validation_failed', error.message, { errors });
-  }
-  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new AppError('payload_too_large', error.message);
-  if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new AppError('unsupported_media_type', error.message);
-  const fromFastify = fastifyAppError(fastifyError);
-  if (fromFastify) return fromFastify;
-  if (fastifyError.statusCode === 400) return new AppError('validation_failed', error.message);
-  // Before the timeout below: a connection that failed or was lost is the database away, not a busy pool.
-  if (isConnectionFailure(error)) return new DatabaseUnavailableError(error);
-  if (/timeout exceeded when trying to connect/i.test(error.message)) {
-    return new AppError('overloaded', 'no database connection became free in time', {}, 1);
-  }
-  const state = sqlState(error);
-  if (state === SqlState.QUERY_CANCELED) return new AppError('overloaded', 'the statement timed out', {}, 1);
-  return new AppError('internal_error', 'an internal error occurred; it has been logged');
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

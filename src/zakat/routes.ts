@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../errors.ts';
 import type { AppContext } from '../http/context.ts';
-import { toAppError } from '../http/app.ts';
+import { toAppError } from '../http/to-app-error.ts';
 import { problemResponse } from '../http/context.ts';
 import { findCampaign, listCampaigns } from '../campaigns/queries.ts';
 import { refusalReason } from '../campaigns/campaigns.ts';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseUnavailableError, isConnectionFailure, isDatabaseUnavailable, retryWhileUnavailable } from '../../src/db/availability.ts';
-import { toAppError } from '../../src/http/app.ts';
+import { toAppError } from '../../src/http/to-app-error.ts';
 
 function withCode(message: string, code: string, extra: Record<string, unknown> = {}): Error {
   return Object.assign(new Error(message), { code, ...extra });
