@@ -55,6 +55,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const [code] = await once(npm, 'exit') as [number | null];
       for (let attempt = 0; attempt < 100 && alive(serverPid); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
       assert.equal(alive(serverPid), false, 'the server outlived npm');
+      // The server's last lines can still be in the pipe when it has exited (CI once read the output before its
+      // "stopped" line arrived): the pipes end once every process writing to them has closed them.
+      await Promise.all([npm.stdout, npm.stderr].map((stream) => (stream.readableEnded ? undefined : once(stream, 'end'))));
       assert.match(output, /"msg":"stopped"/);
       assert.equal(code, 0, output);
       assert.equal(existsSync(join(dataDirectory, 'amanah.lock')), false);
